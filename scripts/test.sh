@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on this machine, from a clean clone, and prints one closing line
+# "N passed, N failed, N skipped" with the real totals read from the TRX results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+results="TestResults"
+rm -rf "$results"
+
+status=0
+dotnet test ActivityLog.sln --configuration Release \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m \
+  -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+
+passed=0; failed=0; skipped=0; total=0
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+if [ ${#trx_files[@]} -eq 0 ]; then
+  echo "No test results were written (the build or the test host failed)." >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+for trx in "${trx_files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  value() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$((total + $(value total)))
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+
+if [ "$total" -eq 0 ]; then
+  echo "No test ran." >&2
+  status=1
+fi
+if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then
+  status=1
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

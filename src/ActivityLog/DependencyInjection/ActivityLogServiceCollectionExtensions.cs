@@ -1,0 +1,142 @@
+using ActivityLog;
+using ActivityLog.Formatting;
+using ActivityLog.Internal;
+using ActivityLog.Pipeline;
+using ActivityLog.Recording;
+using ActivityLog.Redaction;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ActivityLog in a service collection.</summary>
+public static class ActivityLogServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the recorder, the pipeline and its background dispatcher (an <see cref="IHostedService"/>). Safe to call
+    /// more than once: services are added once, and every <paramref name="configure"/> runs.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Adjusts the options in code, or <see langword="null"/>.</param>
+    /// <returns>The builder that sinks hang off.</returns>
+    public static ActivityLogBuilder AddActivityLog(this IServiceCollection services, Action<ActivityLogOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddCore(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return new ActivityLogBuilder(services);
+    }
+
+    /// <summary>
+    /// Adds ActivityLog with options bound from a configuration section (for example <c>configuration.GetSection("ActivityLog")</c>),
+    /// then adjusted by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section holding <see cref="ActivityLogOptions"/>.</param>
+    /// <param name="configure">Adjusts the options in code after binding, or <see langword="null"/>.</param>
+    /// <returns>The builder that sinks hang off.</returns>
+    public static ActivityLogBuilder AddActivityLog(this IServiceCollection services, IConfiguration configuration, Action<ActivityLogOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddCore(services);
+        services.Configure<ActivityLogOptions>(configuration);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return new ActivityLogBuilder(services);
+    }
+
+    private static void AddCore(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(ActivityQueue)))
+        {
+            return;
+        }
+
+        services.AddOptions<ActivityLogOptions>().ValidateOnStart();
+        services.AddLogging();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogRulesValidator>());
+
+        services.TryAddSingleton<ActivityQueue>();
+        services.TryAddSingleton<IActivityRecorder, ActivityRecorder>();
+        services.TryAddSingleton(ActivityLogGates.AllowAll);
+        services.TryAddSingleton(sp => new SensitiveFieldRedactor(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Redaction));
+        services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
+        services.TryAddSingleton(sp => new ActivityValueNormalizer(sp.GetRequiredService<SensitiveFieldRedactor>().Mask));
+        services.TryAddSingleton<ActivityIdGenerator>();
+        services.TryAddSingleton(sp => new ActivityLogMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            () => sp.GetRequiredService<ActivityQueue>().Count));
+        services.TryAddSingleton<IActivityEventProcessor, ActivityEventProcessor>();
+        services.TryAddSingleton<ActivityDispatcher>();
+        services.TryAddSingleton<IActivityDispatcher>(sp => sp.GetRequiredService<ActivityDispatcher>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityDispatcherHostedService>());
+    }
+
+    /// <summary>Hosts the dispatcher; a separate type so that the dispatcher itself stays one singleton.</summary>
+    private sealed class ActivityDispatcherHostedService(ActivityDispatcher dispatcher) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => dispatcher.StartAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => dispatcher.StopAsync(cancellationToken);
+    }
+}
+
+/// <summary>Fails the start when a description template or a redaction rule is malformed.</summary>
+internal sealed class ActivityLogRulesValidator : IValidateOptions<ActivityLogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ActivityLogOptions options)
+    {
+        var failures = new List<string>();
+        CheckRange(failures, "QueueFullTimeout", options.QueueFullTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        CheckRange(failures, "BatchDelay", options.BatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        CheckRange(failures, "ShutdownTimeout", options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckRange(failures, "SinkRetry:Delay", options.SinkRetry.Delay, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckRange(failures, "SinkRetry:MaxDelay", options.SinkRetry.MaxDelay, TimeSpan.Zero, TimeSpan.FromDays(1));
+        if (options.SinkRetry.MaxDelay < options.SinkRetry.Delay)
+        {
+            failures.Add("ActivityLog:SinkRetry:MaxDelay must not be shorter than ActivityLog:SinkRetry:Delay.");
+        }
+
+        try
+        {
+            _ = new ActivityDescriptionFormatter(options.Descriptions);
+        }
+        catch (ArgumentException exception)
+        {
+            failures.Add($"ActivityLog:Descriptions: {exception.Message}");
+        }
+
+        try
+        {
+            _ = new SensitiveFieldRedactor(options.Redaction);
+        }
+        catch (ArgumentException exception)
+        {
+            failures.Add($"ActivityLog:Redaction: {exception.Message}");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckRange(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"ActivityLog:{name} is {value}; it must be between {min} and {max}.");
+        }
+    }
+}

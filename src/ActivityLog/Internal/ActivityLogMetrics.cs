@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace ActivityLog.Internal;
+
+/// <summary>
+/// The pipeline's instruments on the <c>ActivityLog</c> meter. Nothing here runs per <c>Record</c> call: counts are
+/// added per batch or per drop.
+/// </summary>
+internal sealed class ActivityLogMetrics
+{
+    public const string MeterName = "ActivityLog";
+
+    private readonly Counter<long> _processed;
+    private readonly Counter<long> _delivered;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _gated;
+    private readonly Counter<long> _sinkFailures;
+
+    public ActivityLogMetrics(IMeterFactory meterFactory, Func<int> queueDepth)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
+        _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
+        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_failed, shutdown, pipeline_failed.");
+        _gated = meter.CreateCounter<long>("activitylog.events.gated", "{event}", "Events not recorded because their account is not enabled.");
+        _sinkFailures = meter.CreateCounter<long>("activitylog.sink.failures", "{attempt}", "Failed sink attempts, per sink.");
+        meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
+    }
+
+    public void Processed(int count) => _processed.Add(count);
+
+    public void Delivered(int count, string sink) => _delivered.Add(count, new KeyValuePair<string, object?>("sink", sink));
+
+    public void Dropped(long count, string reason, string? sink = null)
+    {
+        var tags = new TagList { { "reason", reason } };
+        if (sink is not null)
+        {
+            tags.Add("sink", sink);
+        }
+
+        _dropped.Add(count, tags);
+    }
+
+    public void Gated(int count) => _gated.Add(count);
+
+    public void SinkFailed(string sink) => _sinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
+}
+
+/// <summary>The reasons tagged on <c>activitylog.events.dropped</c>.</summary>
+internal static class DropReasons
+{
+    public const string QueueFull = "queue_full";
+    public const string Stopped = "stopped";
+    public const string SinkFailed = "sink_failed";
+    public const string Shutdown = "shutdown";
+    public const string PipelineFailed = "pipeline_failed";
+}

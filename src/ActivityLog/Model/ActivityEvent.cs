@@ -1,0 +1,83 @@
+using System.Diagnostics;
+
+namespace ActivityLog;
+
+/// <summary>
+/// One entry of the activity log: who (<see cref="Actor"/>) did what (<see cref="Name"/>) to which resource,
+/// when, with which changes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// App code does not build events: it calls <see cref="IActivityRecorder"/>. Sinks receive events after the
+/// pipeline has run, at which point <see cref="Id"/> and <see cref="Description"/> are set, every value is
+/// redacted and nested values are <see cref="System.Text.Json.Nodes.JsonNode"/> trees. Stores that read events
+/// back create them with the object initializer, setting every property.
+/// </para>
+/// <para>An event is not thread-safe while the pipeline processes it; once a sink has it, treat it as read-only.</para>
+/// </remarks>
+public sealed class ActivityEvent
+{
+    private static readonly IReadOnlyList<ActivityChange> NoChanges = [];
+    private static readonly IReadOnlyList<ActivityResource> NoResources = [];
+
+    private Guid _id;
+    private string? _description;
+    private IReadOnlyList<ActivityChange> _changes = NoChanges;
+    private ActivityContext? _context;
+    private IReadOnlyDictionary<string, object?>? _metadata;
+
+    /// <summary>The unique, time-ordered id (a version 7 GUID), set by the pipeline before any sink sees the event.</summary>
+    public Guid Id { get => _id; init => _id = value; }
+
+    /// <summary>The event name, such as <c>activity_log.user.updated</c>. Written to JSON as <c>event</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// The predicate without the actor ("updated the user profile"), set by the pipeline from the description
+    /// templates. The page shows "<c>&lt;actor name or Someone&gt; &lt;description&gt;.</c>".
+    /// </summary>
+    public string? Description { get => _description; init => _description = value; }
+
+    /// <summary>Who did it. <c>default</c> is the unknown actor ("Someone").</summary>
+    public ActivityActor Actor { get; init; }
+
+    /// <summary>What it was done to, if anything.</summary>
+    public ActivityResource? Resource { get; init; }
+
+    /// <summary>Other resources the sentence mentions ("from Transactional"); empty when none.</summary>
+    public IReadOnlyList<ActivityResource> RelatedResources { get; init; } = NoResources;
+
+    /// <summary>The changed fields in the order they were given; empty when none.</summary>
+    public IReadOnlyList<ActivityChange> Changes { get => _changes; init => _changes = value ?? NoChanges; }
+
+    /// <summary>When the activity happened (from the configured <see cref="TimeProvider"/>), in UTC.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The account (tenant) the activity belongs to, or <see langword="null"/>.</summary>
+    public string? AccountId { get; init; }
+
+    /// <summary>Request context: IP address, user agent, auth method, correlation id.</summary>
+    public ActivityContext? Context { get => _context; init => _context = value; }
+
+    /// <summary>Free-form extra values, redacted like changes.</summary>
+    public IReadOnlyDictionary<string, object?>? Metadata { get => _metadata; init => _metadata = value; }
+
+    /// <summary>The trace that was current when the activity was recorded; becomes the correlation id.</summary>
+    internal ActivityTraceId TraceId { get; init; }
+
+    /// <summary>Set on the marker events that <see cref="Pipeline.ActivityDispatcher.FlushAsync"/> queues.</summary>
+    internal TaskCompletionSource? FlushCompletion { get; init; }
+
+    internal void SetId(Guid id) => _id = id;
+
+    internal void SetDescription(string? description) => _description = description;
+
+    internal void SetChanges(IReadOnlyList<ActivityChange> changes) => _changes = changes;
+
+    internal void SetContext(ActivityContext? context) => _context = context;
+
+    internal void SetMetadata(IReadOnlyDictionary<string, object?>? metadata) => _metadata = metadata;
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} by {Actor} on {Resource} at {Timestamp:O}";
+}

@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+using ActivityLog.Formatting;
+using ActivityLog.Redaction;
+using Microsoft.Extensions.Options;
+
+namespace ActivityLog;
+
+/// <summary>
+/// How the in-process pipeline queues, batches, retries and shuts down. Bindable from configuration (section
+/// <c>ActivityLog</c>); validated when the host starts.
+/// </summary>
+public sealed class ActivityLogOptions
+{
+    /// <summary>The configuration section the options bind from by default.</summary>
+    public const string SectionName = "ActivityLog";
+
+    /// <summary>How many recorded events may wait for the dispatcher. Bounds the memory the queue can hold.</summary>
+    /// <value>10,000. Between 1 and 10,000,000.</value>
+    [Range(1, 10_000_000)]
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>What <c>Record</c> does when the queue is full.</summary>
+    /// <value><see cref="ActivityQueueFullMode.Wait"/>: wait up to <see cref="QueueFullTimeout"/>, then drop and count.</value>
+    public ActivityQueueFullMode QueueFullMode { get; set; } = ActivityQueueFullMode.Wait;
+
+    /// <summary>With <see cref="ActivityQueueFullMode.Wait"/>, the longest <c>Record</c> blocks for room before it drops the event.</summary>
+    /// <value>100 milliseconds. Between 1 ms and 1 minute.</value>
+    public TimeSpan QueueFullTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The most events handed to the sinks in one batch.</summary>
+    /// <value>500. Between 1 and 100,000.</value>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// How long the dispatcher lets a batch fill after the first event arrives, when the previous batch was not full.
+    /// Keeps the recording path free of a wake-up per event; <see cref="TimeSpan.Zero"/> sends at once.
+    /// </summary>
+    /// <value>20 milliseconds. Between 0 and 1 minute.</value>
+    public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long a graceful stop keeps draining the queue into the sinks before it gives up and counts the rest as dropped.</summary>
+    /// <value>30 seconds (the host's own shutdown timeout may end it sooner). Between 0 and 1 hour.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How a failing sink is retried.</summary>
+    [ValidateObjectMembers]
+    public ActivitySinkRetryOptions SinkRetry { get; set; } = new();
+
+    /// <summary>Which keys are masked with <c>[FILTERED]</c>.</summary>
+    public ActivityRedactionOptions Redaction { get; set; } = new();
+
+    /// <summary>The description templates.</summary>
+    public ActivityDescriptionOptions Descriptions { get; set; } = new();
+}
+
+/// <summary>What <c>Record</c> does when the queue is full.</summary>
+public enum ActivityQueueFullMode
+{
+    /// <summary>Block the caller up to <see cref="ActivityLogOptions.QueueFullTimeout"/> for room (back-pressure), then drop the event and count it.</summary>
+    Wait,
+
+    /// <summary>Drop the new event at once and count it; the caller never blocks.</summary>
+    DropNewest,
+}
+
+/// <summary>Retry with exponential back-off and jitter for a sink that throws (Polly's retry strategy).</summary>
+public sealed class ActivitySinkRetryOptions
+{
+    /// <summary>Retries after the first attempt; after the last one the batch is counted as dropped for that sink and logged.</summary>
+    /// <value>10. Between 0 and 1,000.</value>
+    [Range(0, 1000)]
+    public int MaxRetryAttempts { get; set; } = 10;
+
+    /// <summary>The first back-off delay; it doubles per attempt.</summary>
+    /// <value>1 second.</value>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest back-off delay.</summary>
+    /// <value>1 minute.</value>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>Validates <see cref="ActivityLogOptions"/> at start (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class ActivityLogOptionsValidator : IValidateOptions<ActivityLogOptions>;

@@ -1,0 +1,23 @@
+namespace ActivityLog;
+
+/// <summary>
+/// The background dispatcher of the queued path: drains the queue in batches through the pipeline into every sink.
+/// Hosted as an <see cref="Microsoft.Extensions.Hosting.IHostedService"/>; inject this to flush or observe it.
+/// </summary>
+public interface IActivityDispatcher
+{
+    /// <summary>Events waiting in the queue.</summary>
+    int QueueDepth { get; }
+
+    /// <summary>Events lost since start, for every reason (full queue, stopped, sink gave up, shutdown timeout). Also the <c>activitylog.events.dropped</c> metric.</summary>
+    long DroppedCount { get; }
+
+    /// <summary>
+    /// Completes when every event recorded before the call has been through the pipeline and every sink (or has been
+    /// counted as dropped). Deterministic: no polling, no sleeps; it cuts the batch delay short.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the flush itself still happens).</param>
+    /// <returns>A task that completes after the flush.</returns>
+    /// <exception cref="InvalidOperationException">The dispatcher is not running (the host was not started or has stopped).</exception>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,185 @@
+// The parameter names in these exceptions name the caller's field (changes, related, accountId), which is
+// what a developer needs to see, rather than this helper's own parameter.
+#pragma warning disable CA2208
+
+namespace ActivityLog;
+
+/// <summary>
+/// Checks an entry against the contract and <see cref="ActivityLimits"/>. Each failure is an
+/// <see cref="ArgumentException"/> whose parameter name and message name the bad field but never quote a value that
+/// might be sensitive (change values are never quoted).
+/// </summary>
+internal static class ActivityEntryValidator
+{
+    public static void Validate(in ActivityEntry entry)
+    {
+        ValidateEventName(entry.EventName);
+
+        if (entry.Actor is { } actor && !actor.IsUnknown)
+        {
+            CheckLength(actor.Type, ActivityLimits.MaxTypeLength, "actor.type");
+            CheckIdentifier(actor.Identifier, "actor.id");
+            CheckLength(actor.Name, ActivityLimits.MaxNameLength, "actor.name");
+        }
+
+        if (entry.Resource is { } resource)
+        {
+            CheckResource(resource, "resource");
+        }
+
+        var related = entry.RelatedResources;
+        if (related.Length > ActivityLimits.MaxRelatedResources)
+        {
+            throw new ArgumentException(
+                $"An activity may name at most {ActivityLimits.MaxRelatedResources} related resources; got {related.Length}.", "related");
+        }
+
+        for (int i = 0; i < related.Length; i++)
+        {
+            CheckResource(related[i], "related");
+        }
+
+        var changes = entry.Changes;
+        if (changes.Length > ActivityLimits.MaxChanges)
+        {
+            throw new ArgumentException($"An activity may carry at most {ActivityLimits.MaxChanges} changes; got {changes.Length}.", "changes");
+        }
+
+        for (int i = 0; i < changes.Length; i++)
+        {
+            string field = changes[i].Field;
+            if (string.IsNullOrWhiteSpace(field))
+            {
+                throw new ArgumentException($"Change {i} has no field name: every change needs the name of the field that changed.", "changes");
+            }
+
+            CheckLength(field, ActivityLimits.MaxFieldNameLength, "changes.field");
+            for (int j = 0; j < i; j++)
+            {
+                if (string.Equals(changes[j].Field, field, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"The field '{field}' is changed twice (changes {j} and {i}); give each field once.", "changes");
+                }
+            }
+        }
+
+        if (entry.AccountId is { } account)
+        {
+            if (account.Length == 0 || string.IsNullOrWhiteSpace(account))
+            {
+                throw new ArgumentException("The account id is empty; pass null for an activity without an account.", "accountId");
+            }
+
+            CheckLength(account, ActivityLimits.MaxIdLength, "accountId");
+        }
+
+        if (entry.Context is { } context)
+        {
+            CheckLength(context.IpAddress, ActivityLimits.MaxContextValueLength, "context.ip_address");
+            CheckLength(context.UserAgent, ActivityLimits.MaxContextValueLength, "context.user_agent");
+            CheckLength(context.AuthMethod, ActivityLimits.MaxContextValueLength, "context.auth_method");
+            CheckLength(context.CorrelationId, ActivityLimits.MaxContextValueLength, "context.correlation_id");
+        }
+
+        if (entry.Metadata is { } metadata)
+        {
+            foreach (var key in metadata.Keys)
+            {
+                if (string.IsNullOrWhiteSpace(key))
+                {
+                    throw new ArgumentException("A metadata key is empty.", "metadata");
+                }
+
+                CheckLength(key, ActivityLimits.MaxFieldNameLength, "metadata.key");
+            }
+        }
+    }
+
+    /// <summary>
+    /// At least three dot-separated segments of lowercase snake_case (<c>activity_log.user.updated</c>): the last two
+    /// are the resource type and the verb the default description reads.
+    /// </summary>
+    public static void ValidateEventName(string? eventName)
+    {
+        if (string.IsNullOrWhiteSpace(eventName))
+        {
+            throw new ArgumentException("The event name is empty; use the form 'activity_log.<resource_type>.<verb>'.", nameof(eventName));
+        }
+
+        if (eventName.Length > ActivityLimits.MaxEventNameLength)
+        {
+            throw new ArgumentException(
+                $"The event name is {eventName.Length} characters long; at most {ActivityLimits.MaxEventNameLength} are allowed.", nameof(eventName));
+        }
+
+        int segments = 1;
+        bool segmentStart = true;
+        foreach (char c in eventName)
+        {
+            if (c == '.')
+            {
+                if (segmentStart)
+                {
+                    throw Malformed(eventName, "it has an empty segment");
+                }
+
+                segments++;
+                segmentStart = true;
+            }
+            else if (c is (>= 'a' and <= 'z') || (!segmentStart && (c is (>= '0' and <= '9') or '_')))
+            {
+                segmentStart = false;
+            }
+            else
+            {
+                throw Malformed(eventName, segmentStart
+                    ? $"a segment starts with '{c}' instead of a lowercase letter"
+                    : $"it contains '{c}'; only lowercase letters, digits and underscores are allowed");
+            }
+        }
+
+        if (segmentStart)
+        {
+            throw Malformed(eventName, "it ends with a dot");
+        }
+
+        if (segments < 3)
+        {
+            throw Malformed(eventName, "it needs at least three segments");
+        }
+    }
+
+    private static ArgumentException Malformed(string eventName, string why) =>
+        new($"The event name '{eventName}' is malformed: {why}. Use the form 'activity_log.<resource_type>.<verb>'.", nameof(eventName));
+
+    private static void CheckResource(ActivityResource resource, string field)
+    {
+        if (resource.Type is null)
+        {
+            throw new ArgumentException($"The {field} has no type; create it with new ActivityResource(type, id, name).", field);
+        }
+
+        CheckLength(resource.Type, ActivityLimits.MaxTypeLength, field + ".type");
+        CheckIdentifier(resource.Identifier, field + ".id");
+        CheckLength(resource.Name, ActivityLimits.MaxNameLength, field + ".name");
+    }
+
+    private static void CheckIdentifier(ActivityIdentifier id, string field)
+    {
+        if (!id.IsNumber && id.Length > ActivityLimits.MaxIdLength)
+        {
+            throw TooLong(field, id.Length, ActivityLimits.MaxIdLength);
+        }
+    }
+
+    private static void CheckLength(string? value, int max, string field)
+    {
+        if (value is not null && value.Length > max)
+        {
+            throw TooLong(field, value.Length, max);
+        }
+    }
+
+    private static ArgumentException TooLong(string field, int length, int max) =>
+        new($"The {field} is {length} characters long; at most {max} are allowed (see ActivityLimits).", field);
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ActivityLog.Serialization;
+
+/// <summary>
+/// The JSON contract of an activity event and of the webhook payload <c>{"events":[…]}</c>, field for field as in
+/// the seed payload. Sinks, stores and tests use it so that every package writes the same bytes.
+/// </summary>
+/// <remarks>Built on System.Text.Json source generation: no reflection, trimming and AOT safe. Thread-safe.</remarks>
+public static class ActivityJsonSerializer
+{
+    private static readonly JsonSerializerOptions?[] OptionsByFields = new JsonSerializerOptions?[(int)ActivityJsonFields.All + 1];
+
+    /// <summary>The serializer options for a set of optional fields (cached: one instance per combination).</summary>
+    /// <param name="fields">The optional fields to write.</param>
+    /// <returns>Options whose resolver knows <see cref="ActivityEvent"/>, <see cref="ActivityPayload"/> and JSON values.</returns>
+    public static JsonSerializerOptions GetOptions(ActivityJsonFields fields = ActivityJsonFields.None)
+    {
+        int index = (int)(fields & ActivityJsonFields.All);
+        return Volatile.Read(ref OptionsByFields[index]) ?? Create(index);
+
+        static JsonSerializerOptions Create(int index)
+        {
+            var options = new JsonSerializerOptions(ActivityLogJsonContext.Default.Options);
+            options.Converters.Add(new ActivityEventJsonConverter((ActivityJsonFields)index));
+            options.TypeInfoResolver = ActivityLogJsonContext.Default;
+            options.MakeReadOnly();
+            return Interlocked.CompareExchange(ref OptionsByFields[index], options, null) ?? options;
+        }
+    }
+
+    /// <summary>Writes the webhook payload <c>{"events":[…]}</c>.</summary>
+    /// <param name="events">The events, already processed by the pipeline.</param>
+    /// <param name="fields">Optional fields to add to each event.</param>
+    /// <returns>The UTF-8 JSON.</returns>
+    public static byte[] SerializePayload(IReadOnlyList<ActivityEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return JsonSerializer.SerializeToUtf8Bytes(new ActivityPayload(events), PayloadInfo(fields));
+    }
+
+    /// <summary>Writes the webhook payload <c>{"events":[…]}</c> into a buffer (for example a pooled one).</summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="events">The events, already processed by the pipeline.</param>
+    /// <param name="fields">Optional fields to add to each event.</param>
+    public static void WritePayload(IBufferWriter<byte> destination, IReadOnlyList<ActivityEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(events);
+        using var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Encoder = GetOptions(fields).Encoder, SkipValidation = true });
+        JsonSerializer.Serialize(writer, new ActivityPayload(events), PayloadInfo(fields));
+    }
+
+    /// <summary>Writes one event as a JSON object (one line of a JSON Lines payload).</summary>
+    /// <param name="activityEvent">The event.</param>
+    /// <param name="fields">Optional fields to add.</param>
+    /// <returns>The JSON text.</returns>
+    public static string Serialize(ActivityEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
+    {
+        ArgumentNullException.ThrowIfNull(activityEvent);
+        return JsonSerializer.Serialize(activityEvent, EventInfo(fields));
+    }
+
+    /// <summary>Writes one event to a <see cref="Utf8JsonWriter"/>.</summary>
+    /// <param name="writer">The writer.</param>
+    /// <param name="activityEvent">The event.</param>
+    /// <param name="fields">Optional fields to add.</param>
+    public static void Write(Utf8JsonWriter writer, ActivityEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(activityEvent);
+        JsonSerializer.Serialize(writer, activityEvent, EventInfo(fields));
+    }
+
+    /// <summary>Reads one event written by this serializer (stores and receivers use it).</summary>
+    /// <param name="json">The JSON object.</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="JsonException">The JSON is not an activity event.</exception>
+    public static ActivityEvent Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return JsonSerializer.Deserialize(json, EventInfo(ActivityJsonFields.All)) ?? throw new JsonException("The JSON is null.");
+    }
+
+    /// <summary>Reads a webhook payload <c>{"events":[…]}</c>.</summary>
+    /// <param name="utf8Json">The payload.</param>
+    /// <returns>The events.</returns>
+    /// <exception cref="JsonException">The JSON is not a payload.</exception>
+    public static IReadOnlyList<ActivityEvent> DeserializePayload(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize(utf8Json, PayloadInfo(ActivityJsonFields.All))?.Events ?? throw new JsonException("The JSON is null.");
+
+    private static JsonTypeInfo<ActivityPayload> PayloadInfo(ActivityJsonFields fields) =>
+        (JsonTypeInfo<ActivityPayload>)GetOptions(fields).GetTypeInfo(typeof(ActivityPayload));
+
+    private static JsonTypeInfo<ActivityEvent> EventInfo(ActivityJsonFields fields) =>
+        (JsonTypeInfo<ActivityEvent>)GetOptions(fields).GetTypeInfo(typeof(ActivityEvent));
+}
+
+/// <summary>The webhook payload: <c>{"events":[…]}</c>.</summary>
+/// <param name="Events">The events.</param>
+public sealed record ActivityPayload([property: JsonPropertyName("events")] IReadOnlyList<ActivityEvent> Events);
+
+/// <summary>Source-generated metadata for the contract's types.</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(ActivityPayload))]
+[JsonSerializable(typeof(ActivityEvent))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
+internal sealed partial class ActivityLogJsonContext : JsonSerializerContext;
