@@ -55,8 +55,9 @@ public static class SnapshotAssert
 
     private static string FirstDifference(string expected, string actual)
     {
-        string[] left = expected.Split('\n');
-        string[] right = actual.Split('\n');
+        // Both texts end with one newline after Normalize; drop it so the line count is the real one.
+        string[] left = expected.TrimEnd('\n').Split('\n');
+        string[] right = actual.TrimEnd('\n').Split('\n');
         for (int i = 0; i < Math.Max(left.Length, right.Length); i++)
         {
             string l = i < left.Length ? left[i] : "<end of file>";
@@ -67,7 +68,7 @@ public static class SnapshotAssert
             }
         }
 
-        return "The files differ only in line endings.";
+        return "The files differ in trailing white space only.";
     }
 }
 

@@ -62,8 +62,11 @@ public sealed class ActivityEvent
     /// <summary>Free-form extra values, redacted like changes.</summary>
     public IReadOnlyDictionary<string, object?>? Metadata { get => _metadata; init => _metadata = value; }
 
-    /// <summary>The trace that was current when the activity was recorded; becomes the correlation id.</summary>
-    internal ActivityTraceId TraceId { get; init; }
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Activity"/> that was current when the activity was recorded; the pipeline
+    /// turns its trace id into the correlation id, so the recording path formats nothing.
+    /// </summary>
+    internal Activity? Trace { get; init; }
 
     /// <summary>Set on the marker events that <see cref="Pipeline.ActivityDispatcher.FlushAsync"/> queues.</summary>
     internal TaskCompletionSource? FlushCompletion { get; init; }

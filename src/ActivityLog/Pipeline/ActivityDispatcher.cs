@@ -111,7 +111,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
             return;
         }
 
-        RequestWake();
+        // No second wake here: until the marker is processed, the pending count keeps every batch delay short.
         await marker.FlushCompletion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -162,7 +162,8 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
                 batch.Add(item);
             }
 
-            lastBatchFull = batch.Count == _options.MaxBatchSize;
+            // Skip the next batch delay only when more is already waiting: that is load, not a lull.
+            lastBatchFull = batch.Count == _options.MaxBatchSize && reader.TryPeek(out _);
             try
             {
                 await DeliverAsync(batch).ConfigureAwait(false);

@@ -35,9 +35,9 @@ internal sealed class ActivityEventProcessor(
             activityEvent.SetId(ids.Next(activityEvent.Timestamp));
         }
 
-        if (activityEvent.TraceId != default && activityEvent.Context?.CorrelationId is null)
+        if (activityEvent.Trace is { } trace && activityEvent.Context?.CorrelationId is null)
         {
-            activityEvent.SetContext((activityEvent.Context ?? new ActivityContext()) with { CorrelationId = activityEvent.TraceId.ToHexString() });
+            activityEvent.SetContext((activityEvent.Context ?? new ActivityContext()) with { CorrelationId = trace.TraceId.ToHexString() });
         }
 
         string? resourceType = activityEvent.Resource?.Type;

@@ -24,7 +24,7 @@ internal static class ActivityEntryValidator
 
         if (entry.Resource is { } resource)
         {
-            CheckResource(resource, "resource");
+            CheckResource(resource, ResourceFields);
         }
 
         var related = entry.RelatedResources;
@@ -36,7 +36,7 @@ internal static class ActivityEntryValidator
 
         for (int i = 0; i < related.Length; i++)
         {
-            CheckResource(related[i], "related");
+            CheckResource(related[i], RelatedFields);
         }
 
         var changes = entry.Changes;
@@ -152,16 +152,31 @@ internal static class ActivityEntryValidator
     private static ArgumentException Malformed(string eventName, string why) =>
         new($"The event name '{eventName}' is malformed: {why}. Use the form 'activity_log.<resource_type>.<verb>'.", nameof(eventName));
 
-    private static void CheckResource(ActivityResource resource, string field)
+    // Field names built once: validation runs on every Record and must not allocate.
+    private static readonly FieldNames ResourceFields = new("resource");
+    private static readonly FieldNames RelatedFields = new("related");
+
+    private static void CheckResource(ActivityResource resource, FieldNames field)
     {
         if (resource.Type is null)
         {
-            throw new ArgumentException($"The {field} has no type; create it with new ActivityResource(type, id, name).", field);
+            throw new ArgumentException($"The {field.Self} has no type; create it with new ActivityResource(type, id, name).", field.Self);
         }
 
-        CheckLength(resource.Type, ActivityLimits.MaxTypeLength, field + ".type");
-        CheckIdentifier(resource.Identifier, field + ".id");
-        CheckLength(resource.Name, ActivityLimits.MaxNameLength, field + ".name");
+        CheckLength(resource.Type, ActivityLimits.MaxTypeLength, field.Type);
+        CheckIdentifier(resource.Identifier, field.Id);
+        CheckLength(resource.Name, ActivityLimits.MaxNameLength, field.Name);
+    }
+
+    private sealed class FieldNames(string self)
+    {
+        public string Self { get; } = self;
+
+        public string Type { get; } = self + ".type";
+
+        public string Id { get; } = self + ".id";
+
+        public string Name { get; } = self + ".name";
     }
 
     private static void CheckIdentifier(ActivityIdentifier id, string field)

@@ -33,7 +33,7 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
             AccountId = entry.AccountId ?? scope?.AccountId,
             Context = context,
             Metadata = entry.Metadata,
-            TraceId = Activity.Current?.TraceId ?? default,
+            Trace = Activity.Current,
         });
     }
 }

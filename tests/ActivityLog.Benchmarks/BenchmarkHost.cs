@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActivityLog.Benchmarks;
+
+/// <summary>A real generic host with ActivityLog, quiet logging and the given sinks.</summary>
+internal static class BenchmarkHost
+{
+    public static IHost Start(Action<ActivityLogBuilder> configure)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        configure(builder.Services.AddActivityLog());
+        var host = builder.Build();
+        host.StartAsync().GetAwaiter().GetResult();
+        return host;
+    }
+}
+
+/// <summary>A sink that accepts and forgets: the cost of delivery is not what these benchmarks measure.</summary>
+internal sealed class DiscardingSink : IActivitySink
+{
+    public long Count;
+
+    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    {
+        Interlocked.Add(ref Count, batch.Count);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A sink that never completes: a database that stopped answering.</summary>
+internal sealed class StalledSink : IActivitySink
+{
+    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
+        Task.Delay(Timeout.Infinite, cancellationToken);
+}

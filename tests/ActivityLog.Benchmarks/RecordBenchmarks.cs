@@ -1,0 +1,102 @@
+using System.Threading.Channels;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ActivityLog.Benchmarks;
+
+/// <summary>
+/// The caller's cost of <c>Record()</c> with an actor, a resource and two changes, while the real dispatcher drains
+/// the queue on the other core. Baseline: the floor the issue names — allocate a small record and write it to a
+/// bounded channel whose reader drains in batches.
+/// </summary>
+/// <remarks>
+/// Each iteration records <see cref="PerIteration"/> events (the default queue capacity) into a queue large enough to
+/// hold them, and the iteration cleanup flushes, so the measured time is the recording path, not the pipeline behind it.
+/// </remarks>
+[MemoryDiagnoser]
+[MedianColumn]
+[InvocationCount(PerIteration)]
+[WarmupCount(5)]
+[IterationCount(50)]
+public class RecordBenchmarks
+{
+    private const int PerIteration = 10_000;
+
+    private static readonly ActivityActor Jane = ActivityActor.User(783, "Jane Doe");
+    private static readonly ActivityResource Profile = new("user", 783, "Jane Doe");
+
+    private IHost _host = null!;
+    private IActivityRecorder _recorder = null!;
+    private IActivityDispatcher _dispatcher = null!;
+    private Channel<FloorItem> _channel = null!;
+    private Task _floorReader = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _host = BenchmarkHost.Start(log => log
+            .AddSink(new DiscardingSink())
+            .Configure(o =>
+            {
+                o.QueueCapacity = 2 * PerIteration;
+                // The dispatcher wakes on an iteration's first event and then waits out the batch delay, so the
+                // pipeline runs in the iteration cleanup's flush, not on the core the recording thread competes for.
+                o.BatchDelay = TimeSpan.FromMinutes(1);
+            }));
+        _recorder = _host.Services.GetRequiredService<IActivityRecorder>();
+        _dispatcher = _host.Services.GetRequiredService<IActivityDispatcher>();
+
+        _channel = Channel.CreateBounded<FloorItem>(new BoundedChannelOptions(2 * PerIteration)
+        {
+            SingleReader = true,
+            AllowSynchronousContinuations = false,
+        });
+        _floorReader = Task.Run(async () =>
+        {
+            var batch = new List<FloorItem>(500);
+            while (await _channel.Reader.WaitToReadAsync())
+            {
+                await Task.Delay(20); // drain in batches, like the dispatcher's batch delay
+                while (batch.Count < 500 && _channel.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                batch.Clear();
+            }
+        });
+    }
+
+    [IterationCleanup]
+    public void Drain()
+    {
+        _dispatcher.FlushAsync().GetAwaiter().GetResult();
+        SpinWait.SpinUntil(() => _channel.Reader.Count == 0);
+        if (_dispatcher.DroppedCount != 0)
+        {
+            throw new InvalidOperationException("The benchmark dropped events: the queue was too small.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _channel.Writer.Complete();
+        _floorReader.GetAwaiter().GetResult();
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "floor: new record + bounded Channel.TryWrite")]
+    public bool ChannelFloor() => _channel.Writer.TryWrite(new FloorItem("activity_log.user.updated", Jane, Profile, DateTimeOffset.UtcNow));
+
+    [Benchmark(Description = "Record(actor, resource, 2 changes)")]
+    public void Record() => _recorder.Record(
+        "activity_log.user.updated",
+        actor: Jane,
+        resource: Profile,
+        changes: [ActivityChange.Of("name", "Jane", "Jane Doe"), ActivityChange.Of("plan", "free", "pro")]);
+
+    private sealed record FloorItem(string Name, ActivityActor Actor, ActivityResource Resource, DateTimeOffset Timestamp);
+}
