@@ -16,7 +16,7 @@ namespace ActivityLog.Pipeline;
 /// marker completes only after every event queued before it; after <see cref="StopAsync"/> the queue accepts nothing
 /// and whatever the drain could not deliver is counted.
 /// </remarks>
-internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, IAsyncDisposable
+internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly ActivityQueue _queue;
     private readonly IActivityEventProcessor _processor;
@@ -30,6 +30,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
     private int _pendingFlushes;
     private int _wakeRequested;
     private Task? _loop;
+    private int _inFlight;
 
     public ActivityDispatcher(
         ActivityQueue queue,
@@ -85,11 +86,22 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         catch (OperationCanceledException)
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // A sink that ignores cancellation must not hold the host's shutdown: give the loop a short grace.
+            await Task.WhenAny(_loop, Task.Delay(AbortGrace, _time, CancellationToken.None)).ConfigureAwait(false);
         }
 
-        CountLeftovers();
+        if (_loop.IsCompleted)
+        {
+            CountLeftovers();
+        }
+        else
+        {
+            // The loop is the channel's only reader, so the queue is counted, not read.
+            _queue.CountDropped(_queue.Count + Volatile.Read(ref _inFlight), DropReasons.Shutdown);
+        }
     }
+
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -103,7 +115,18 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         // Cut the batch delay short before waiting for room: with a full queue, the marker only gets in once the
         // dispatcher drains, and it must not sit out its delay first.
         RequestWake();
-        if (!await _queue.EnqueueMarkerAsync(marker, cancellationToken).ConfigureAwait(false))
+        bool queued;
+        try
+        {
+            queued = await _queue.EnqueueMarkerAsync(marker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Decrement(ref _pendingFlushes);
+            throw;
+        }
+
+        if (!queued)
         {
             Interlocked.Decrement(ref _pendingFlushes);
             // Stopped: the drain delivers (or counts) everything, so waiting for it is the flush.
@@ -117,13 +140,24 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 
     public async ValueTask DisposeAsync()
     {
-        if (_loop is not null && !_loop.IsCompleted)
+        if (!_disposed)
         {
+            _disposed = true;
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
-
-        _abort.Dispose();
     }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            // A container disposed synchronously still drains (or counts) what was queued.
+            StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    private bool _disposed;
 
     private async Task RunAsync()
     {
@@ -164,6 +198,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 
             // Skip the next batch delay only when more is already waiting: that is load, not a lull.
             lastBatchFull = batch.Count == _options.MaxBatchSize && reader.TryPeek(out _);
+            Volatile.Write(ref _inFlight, batch.Count);
             try
             {
                 await DeliverAsync(batch).ConfigureAwait(false);
@@ -177,6 +212,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
             }
 
             batch.Clear();
+            Volatile.Write(ref _inFlight, 0);
             foreach (var flush in flushes)
             {
                 Interlocked.Decrement(ref _pendingFlushes);
@@ -203,6 +239,9 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         if (Interlocked.Exchange(ref _wakeRequested, 0) == 0 && Volatile.Read(ref _pendingFlushes) == 0 && !_queue.IsClosed)
         {
             await Task.Delay(_options.BatchDelay, _time, delay.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // A request that cut this delay short is served by the drain that follows: clear it, or it would skip
+            // the next delay too and wake the dispatcher per event in the next lull.
+            Interlocked.Exchange(ref _wakeRequested, 0);
         }
 
         Interlocked.CompareExchange(ref _batchDelay, null, delay);
@@ -226,7 +265,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         {
             await _processor.ProcessAsync(batch, _abort.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             _queue.CountDropped(batch.Count, DropReasons.Shutdown);
             return;
@@ -265,7 +304,10 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
                 MaxDelay = retry.MaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                // A timeout inside a sink (TaskCanceledException from HttpClient, say) is a failure to retry; only our
+                // own cancellation at shutdown ends the retries.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e &&
+                    !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
                 OnRetry = args =>
                 {
                     _metrics.SinkFailed(sinkName);
@@ -315,7 +357,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
                     (sink, batch)).ConfigureAwait(false);
                 owner._metrics.Delivered(batch.Count, _name);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (owner._abort.IsCancellationRequested)
             {
                 owner._queue.CountDropped(batch.Count, DropReasons.Shutdown, _name);
             }

@@ -104,7 +104,7 @@ internal sealed class ActivityEventProcessor(
         {
             return await gate.IsEnabledAsync(account, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.GateFailed(logger, exception, events.Count(e => e.AccountId == account));
             return true;

@@ -33,10 +33,18 @@ internal sealed class ActivityValueNormalizer
         _ => false,
     };
 
-    public object? Normalize(object? value) => IsPrimitive(value) ? value : ToNode(value);
+    /// <summary>Nesting deeper than this (or a sequence that contains itself) fails, and the pipeline masks the event's values.</summary>
+    private const int MaxDepth = 64;
 
-    private JsonNode? ToNode(object? value)
+    public object? Normalize(object? value) => IsPrimitive(value) ? value : ToNode(value, 0);
+
+    private JsonNode? ToNode(object? value, int depth)
     {
+        if (depth > MaxDepth)
+        {
+            throw new InvalidOperationException($"A change or metadata value is nested deeper than {MaxDepth} levels.");
+        }
+
         switch (value)
         {
             case null:
@@ -51,7 +59,7 @@ internal sealed class ActivityValueNormalizer
                 var fromPairs = new JsonObject();
                 foreach (var (key, item) in pairs)
                 {
-                    fromPairs[key] = ToNode(item);
+                    fromPairs[key] = ToNode(item, depth + 1);
                 }
 
                 return fromPairs;
@@ -59,7 +67,7 @@ internal sealed class ActivityValueNormalizer
                 var fromDictionary = new JsonObject();
                 foreach (DictionaryEntry entry in dictionary)
                 {
-                    fromDictionary[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty] = ToNode(entry.Value);
+                    fromDictionary[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty] = ToNode(entry.Value, depth + 1);
                 }
 
                 return fromDictionary;
@@ -67,7 +75,7 @@ internal sealed class ActivityValueNormalizer
                 var array = new JsonArray();
                 foreach (var item in sequence)
                 {
-                    array.Add(ToNode(item));
+                    array.Add(ToNode(item, depth + 1));
                 }
 
                 return array;

@@ -2,6 +2,8 @@
 // what a developer needs to see, rather than this helper's own parameter.
 #pragma warning disable CA2208
 
+using System.Runtime.CompilerServices;
+
 namespace ActivityLog;
 
 /// <summary>
@@ -100,6 +102,22 @@ internal static class ActivityEntryValidator
     /// are the resource type and the verb the default description reads.
     /// </summary>
     public static void ValidateEventName(string? eventName)
+    {
+        // Event names are nearly always literals, so the same string instance comes back on every call: remember
+        // the instances that passed (by reference, strings are immutable) and skip the character loop for them.
+        int slot = eventName is null ? 0 : RuntimeHelpers.GetHashCode(eventName) & (ValidNames.Length - 1);
+        if (eventName is not null && ReferenceEquals(Volatile.Read(ref ValidNames[slot]), eventName))
+        {
+            return;
+        }
+
+        ValidateEventNameCharacters(eventName);
+        Volatile.Write(ref ValidNames[slot], eventName);
+    }
+
+    private static readonly string?[] ValidNames = new string?[256];
+
+    private static void ValidateEventNameCharacters(string? eventName)
     {
         if (string.IsNullOrWhiteSpace(eventName))
         {

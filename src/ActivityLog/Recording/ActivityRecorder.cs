@@ -14,7 +14,12 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
 
     public void Record(in ActivityEntry entry)
     {
-        ActivityEntryValidator.Validate(entry);
+        // Metadata is read later, on the dispatcher: copy it now so later changes by the caller neither alter the
+        // record nor slip past validation. Allocates only when metadata is given.
+        var metadata = entry.Metadata is null ? null : new Dictionary<string, object?>(entry.Metadata, StringComparer.Ordinal);
+        var checkedEntry = entry;
+        checkedEntry.Metadata = metadata;
+        ActivityEntryValidator.Validate(checkedEntry);
         var scope = ActivityScope.Current;
         var context = entry.Context;
         if (scope?.Context is { } ambient)
@@ -32,7 +37,7 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
             Timestamp = time.GetUtcNow(),
             AccountId = entry.AccountId ?? scope?.AccountId,
             Context = context,
-            Metadata = entry.Metadata,
+            Metadata = metadata,
             Trace = Activity.Current,
         });
     }
