@@ -26,6 +26,11 @@ public sealed class ActivityEvent
     private ActivityContext? _context;
     private IReadOnlyDictionary<string, object?>? _metadata;
 
+    // Kept narrow because every recorded event is allocated on the caller's thread: UTC ticks instead of a
+    // DateTimeOffset, and one field for either the trace (real events) or the flush completion (markers).
+    private long _utcTicks;
+    private object? _ambient;
+
     /// <summary>The unique, time-ordered id (a version 7 GUID), set by the pipeline before any sink sees the event.</summary>
     public Guid Id { get => _id; init => _id = value; }
 
@@ -50,8 +55,8 @@ public sealed class ActivityEvent
     /// <summary>The changed fields in the order they were given; empty when none.</summary>
     public IReadOnlyList<ActivityChange> Changes { get => _changes; init => _changes = value ?? NoChanges; }
 
-    /// <summary>When the activity happened (from the configured <see cref="TimeProvider"/>), in UTC.</summary>
-    public DateTimeOffset Timestamp { get; init; }
+    /// <summary>When the activity happened (from the configured <see cref="TimeProvider"/>), in UTC; a value with another offset is converted.</summary>
+    public DateTimeOffset Timestamp { get => new(_utcTicks, TimeSpan.Zero); init => _utcTicks = value.UtcTicks; }
 
     /// <summary>The account (tenant) the activity belongs to, or <see langword="null"/>.</summary>
     public string? AccountId { get; init; }
@@ -66,10 +71,10 @@ public sealed class ActivityEvent
     /// The <see cref="System.Diagnostics.Activity"/> that was current when the activity was recorded; the pipeline
     /// turns its trace id into the correlation id, so the recording path formats nothing.
     /// </summary>
-    internal Activity? Trace { get; init; }
+    internal Activity? Trace { get => _ambient as Activity; init => _ambient = value; }
 
     /// <summary>Set on the marker events that <see cref="Pipeline.ActivityDispatcher.FlushAsync"/> queues.</summary>
-    internal TaskCompletionSource? FlushCompletion { get; init; }
+    internal TaskCompletionSource? FlushCompletion { get => _ambient as TaskCompletionSource; init => _ambient = value; }
 
     internal void SetId(Guid id) => _id = id;
 

@@ -83,17 +83,20 @@ internal static class ActivityEntryValidator
             CheckLength(context.CorrelationId, ActivityLimits.MaxContextValueLength, "context.correlation_id");
         }
 
-        if (entry.Metadata is { } metadata)
-        {
-            foreach (var key in metadata.Keys)
-            {
-                if (string.IsNullOrWhiteSpace(key))
-                {
-                    throw new ArgumentException("A metadata key is empty.", "metadata");
-                }
+        // Metadata is validated on the recorder's own copy (see ValidateMetadata).
+    }
 
-                CheckLength(key, ActivityLimits.MaxFieldNameLength, "metadata.key");
+    /// <summary>Checks metadata keys; the recorder calls it on its copy, so later changes by the caller cannot slip past.</summary>
+    public static void ValidateMetadata(IReadOnlyDictionary<string, object?> metadata)
+    {
+        foreach (var key in metadata.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new ArgumentException("A metadata key is empty.", nameof(metadata));
             }
+
+            CheckLength(key, ActivityLimits.MaxFieldNameLength, "metadata.key");
         }
     }
 

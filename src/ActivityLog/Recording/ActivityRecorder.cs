@@ -16,10 +16,13 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
     {
         // Metadata is read later, on the dispatcher: copy it now so later changes by the caller neither alter the
         // record nor slip past validation. Allocates only when metadata is given.
-        var metadata = entry.Metadata is null ? null : new Dictionary<string, object?>(entry.Metadata, StringComparer.Ordinal);
-        var checkedEntry = entry;
-        checkedEntry.Metadata = metadata;
-        ActivityEntryValidator.Validate(checkedEntry);
+        ActivityEntryValidator.Validate(entry);
+        Dictionary<string, object?>? metadata = null;
+        if (entry.Metadata is not null)
+        {
+            metadata = new Dictionary<string, object?>(entry.Metadata, StringComparer.Ordinal);
+            ActivityEntryValidator.ValidateMetadata(metadata);
+        }
         var scope = ActivityScope.Current;
         var context = entry.Context;
         if (scope?.Context is { } ambient)
