@@ -20,9 +20,6 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Error, "ActivityLog could not redact an event of type {EventName}; its changes, context and metadata were replaced by the mask.")]
     public static partial void RedactionFailed(ILogger logger, string eventName);
 
-    [LoggerMessage(6, LogLevel.Information, "ActivityLog drained {Count} event(s) on shutdown.")]
-    public static partial void Drained(ILogger logger, long count);
-
     [LoggerMessage(7, LogLevel.Error, "ActivityLog failed to process a batch; its events are counted as dropped and the dispatcher goes on.")]
     public static partial void DispatcherFailed(ILogger logger, Exception exception);
 }

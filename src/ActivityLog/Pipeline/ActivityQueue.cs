@@ -44,6 +44,7 @@ internal sealed class ActivityQueue
 
     public long DroppedCount => Volatile.Read(ref _dropped);
 
+    // Attached by the dispatcher rather than injected: the metrics' queue-depth gauge reads this queue.
     internal void AttachMetrics(ActivityLogMetrics metrics) => _metrics = metrics;
 
     /// <summary>Called on the slow path when a write finds the queue full: a full batch is ready, so the reader should not wait.</summary>

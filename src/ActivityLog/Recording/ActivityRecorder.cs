@@ -9,9 +9,6 @@ namespace ActivityLog.Recording;
 /// </summary>
 internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) : IActivityRecorder
 {
-    private static readonly ActivityChange[] NoChanges = [];
-    private static readonly ActivityResource[] NoResources = [];
-
     public void Record(in ActivityEntry entry)
     {
         // Metadata is read later, on the dispatcher: copy it now so later changes by the caller neither alter the
@@ -32,8 +29,9 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
 
         // Everything is computed into locals before the object initializer: with calls inside the initializer the
         // JIT keeps the half-built event and the struct temporaries on the stack, which measured 2.5x slower here.
-        var changes = entry.Changes.IsEmpty ? NoChanges : entry.Changes.ToArray();
-        var related = entry.RelatedResources.IsEmpty ? NoResources : entry.RelatedResources.ToArray();
+        // An empty span's ToArray is Array.Empty: no allocation for events without changes or related resources.
+        var changes = entry.Changes.ToArray();
+        var related = entry.RelatedResources.ToArray();
         var actor = entry.Actor ?? scope?.Actor ?? default;
         var accountId = entry.AccountId ?? scope?.AccountId;
         var timestamp = time.GetUtcNow();

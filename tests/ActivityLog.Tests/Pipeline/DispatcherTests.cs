@@ -129,14 +129,18 @@ public sealed class DispatcherTests
     public async Task A_full_queue_in_drop_mode_counts_every_event_it_drops_and_logs_nothing_per_event()
     {
         var blocking = new BlockingSink();
-        await using var host = await ActivityLogTestHost.StartAsync(log => log
-            .AddSink(blocking)
-            .Configure(o =>
-            {
-                o.QueueCapacity = 100;
-                o.MaxBatchSize = 10;
-                o.QueueFullMode = ActivityQueueFullMode.DropNewest;
-            }));
+        await using var host = await ActivityLogTestHost.StartAsync(
+            log => log
+                .AddSink(blocking)
+                .Configure(o =>
+                {
+                    o.QueueCapacity = 100;
+                    o.MaxBatchSize = 10;
+                    o.QueueFullMode = ActivityQueueFullMode.DropNewest;
+                }),
+            null,
+            start: true,
+            services => services.AddFakeLogging());
         using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.dropped");
 
         host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 0));
@@ -157,6 +161,9 @@ public sealed class DispatcherTests
         host.Capture.Events.Should().HaveCount((int)blocking.Received);
         dropped.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(host.Dispatcher.DroppedCount);
         dropped.GetMeasurementSnapshot().Should().OnlyContain(m => (string?)m.Tags["reason"] == "queue_full");
+        // 899 drops within one fake-clock instant: one warning, not one per event.
+        host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Message.Contains("dropped", StringComparison.Ordinal))
+            .Should().ContainSingle().Which.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 
     [Fact]
@@ -230,7 +237,8 @@ public sealed class DispatcherTests
     [Fact]
     public async Task Events_are_delivered_in_batches_no_larger_than_the_maximum()
     {
-        await using var host = await ActivityLogTestHost.StartAsync(log => log.Configure(o => o.MaxBatchSize = 7));
+        var sizes = new BatchSizeSink();
+        await using var host = await ActivityLogTestHost.StartAsync(log => log.AddSink(sizes).Configure(o => o.MaxBatchSize = 7));
         for (int i = 0; i < 50; i++)
         {
             host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", i));
@@ -239,7 +247,8 @@ public sealed class DispatcherTests
         await host.Capture.FlushAsync();
 
         host.Capture.Events.Should().HaveCount(50);
-        host.Capture.BatchCount.Should().BeGreaterThanOrEqualTo(8);
+        sizes.Sizes.Should().OnlyContain(size => size >= 1 && size <= 7);
+        sizes.Sizes.Sum().Should().Be(50);
     }
 
     [Fact]
@@ -258,5 +267,18 @@ public sealed class DispatcherTests
         await host.AdvanceUntilAsync(waitForDelivery, TimeSpan.FromMilliseconds(10));
 
         host.Capture.Events.Should().ContainSingle();
+    }
+
+    private sealed class BatchSizeSink : IActivitySink
+    {
+        private readonly ConcurrentQueue<int> _sizes = new();
+
+        public IReadOnlyCollection<int> Sizes => _sizes;
+
+        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        {
+            _sizes.Enqueue(batch.Count);
+            return Task.CompletedTask;
+        }
     }
 }
