@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test of the solution on this machine, from a clean clone, and prints one closing line
-# "N passed, N failed, N skipped" with the real totals read from the TRX results.
+# "N passed, N failed, N skipped" with the real totals read from the TRX results. Starts the PostgreSQL test
+# servers first (scripts/postgres.sh start: needs root and Debian's postgresql-15, which it installs if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 results="TestResults"
 rm -rf "$results"
+
+# The PostgreSQL servers the tests use (scripts/postgres.sh): started, with their role and settings, every run.
+if ! bash scripts/postgres.sh start; then
+  echo "Could not set up the PostgreSQL test servers (scripts/postgres.sh start failed)." >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
 
 status=0
 dotnet test ActivityLog.sln --configuration Release \
