@@ -105,7 +105,8 @@ public sealed class ActivityLogBuilder
     private sealed class SinkRegistration<TSink>(TSink sink) : IActivitySink, INamedSink
         where TSink : class, IActivitySink
     {
-        public string Name => typeof(TSink).Name;
+        // Generic sinks (EntityFrameworkActivitySink`1) are named without the arity in metrics and logs.
+        public string Name { get; } = typeof(TSink).Name.Split('`')[0];
 
         public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
             sink.WriteBatchAsync(batch, cancellationToken);

@@ -48,16 +48,18 @@ public readonly struct ActivityResource : IEquatable<ActivityResource>
 
     internal ActivityIdentifier Identifier => _id;
 
-    /// <inheritdoc />
+    /// <summary>Type, id and name are equal. A resource id is text in the contract, so 42 and "42" are the same id.</summary>
+    /// <param name="other">The other resource.</param>
+    /// <returns>Whether both name the same resource the same way.</returns>
     public bool Equals(ActivityResource other) =>
-        string.Equals(Type, other.Type, StringComparison.Ordinal) && _id.Equals(other._id) &&
+        string.Equals(Type, other.Type, StringComparison.Ordinal) && string.Equals(Id, other.Id, StringComparison.Ordinal) &&
         string.Equals(Name, other.Name, StringComparison.Ordinal);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is ActivityResource other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Type, _id, Name);
+    public override int GetHashCode() => HashCode.Combine(Type, Id, Name);
 
     /// <inheritdoc />
     public override string ToString() => $"{Type}:{Id} ({Name})";

@@ -49,6 +49,12 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
             Metadata = metadata,
             Trace = trace,
         };
+        if (scope?.Collector is { } collector)
+        {
+            collector.Collect(activityEvent);
+            return;
+        }
+
         queue.Enqueue(activityEvent);
     }
 }

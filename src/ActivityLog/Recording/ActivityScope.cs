@@ -20,12 +20,13 @@ public sealed class ActivityScope : IDisposable
     private readonly ActivityScope? _parent;
     private bool _disposed;
 
-    private ActivityScope(ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityContext? context)
+    private ActivityScope(ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityContext? context, IActivityEventCollector? collector)
     {
         _parent = parent;
         Actor = actor ?? parent?.Actor;
         AccountId = accountId ?? parent?.AccountId;
         Context = context?.MergeWith(parent?.Context) ?? parent?.Context;
+        Collector = collector ?? parent?.Collector;
     }
 
     /// <summary>The innermost scope of the current async flow, or <see langword="null"/>.</summary>
@@ -40,6 +41,12 @@ public sealed class ActivityScope : IDisposable
     /// <summary>The ambient request context, or <see langword="null"/>.</summary>
     public ActivityContext? Context { get; }
 
+    /// <summary>
+    /// Where <c>Record</c> sends events while this scope is current instead of the queue, or <see langword="null"/>
+    /// for the queue. Set by a store's unit of work (the EF Core package's transactional recording).
+    /// </summary>
+    public IActivityEventCollector? Collector { get; }
+
     /// <summary>Opens a scope for the current async flow; dispose it to restore the previous one.</summary>
     /// <param name="actor">The actor, or <see langword="null"/> to inherit.</param>
     /// <param name="accountId">The account, or <see langword="null"/> to inherit.</param>
@@ -47,7 +54,23 @@ public sealed class ActivityScope : IDisposable
     /// <returns>The scope.</returns>
     public static ActivityScope Begin(ActivityActor? actor = null, string? accountId = null, ActivityContext? context = null)
     {
-        var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context);
+        var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context, collector: null);
+        CurrentScope.Value = scope;
+        return scope;
+    }
+
+    /// <summary>
+    /// Opens a scope in which <c>Record</c> hands events to <paramref name="collector"/> instead of the queue, for
+    /// example to store them in the same database transaction as the business change. Actor, account and context
+    /// are inherited. Nested scopes keep the collector until this scope is disposed.
+    /// </summary>
+    /// <param name="collector">Receives every event recorded in this scope, validated and stamped, not yet processed.</param>
+    /// <returns>The scope.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="collector"/> is <see langword="null"/>.</exception>
+    public static ActivityScope BeginCollecting(IActivityEventCollector collector)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        var scope = new ActivityScope(CurrentScope.Value, actor: null, accountId: null, context: null, collector);
         CurrentScope.Value = scope;
         return scope;
     }

@@ -45,18 +45,8 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
             writer.WriteEndArray();
         }
 
-        writer.WriteStartObject(Names.Changes);
-        foreach (var change in value.Changes)
-        {
-            writer.WriteStartObject(change.Field);
-            writer.WritePropertyName(Names.To);
-            ActivityJsonValues.Write(writer, change.To);
-            writer.WritePropertyName(Names.From);
-            ActivityJsonValues.Write(writer, change.From);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
+        writer.WritePropertyName(Names.Changes);
+        WriteChanges(writer, value.Changes);
         writer.WriteNumber(Names.Timestamp, value.Timestamp.ToUnixTimeSeconds());
 
         if ((Fields & ActivityJsonFields.Id) != 0)
@@ -101,28 +91,8 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
             ? n
             : throw new JsonException("An activity event needs a non-empty 'event'.");
 
-        var changes = new List<ActivityChange>();
-        if (root.TryGetProperty(Names.Changes.EncodedUtf8Bytes, out var changesElement) && changesElement.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var change in changesElement.EnumerateObject())
-            {
-                object? to = change.Value.TryGetProperty(Names.To.EncodedUtf8Bytes, out var t) ? ActivityJsonValues.Read(t) : null;
-                object? from = change.Value.TryGetProperty(Names.From.EncodedUtf8Bytes, out var f) ? ActivityJsonValues.Read(f) : null;
-                changes.Add(new ActivityChange(change.Name, from, to));
-            }
-        }
-
-        var related = new List<ActivityResource>();
-        if (root.TryGetProperty(Names.RelatedResources.EncodedUtf8Bytes, out var relatedElement) && relatedElement.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in relatedElement.EnumerateArray())
-            {
-                if (ReadResource(item) is { } resource)
-                {
-                    related.Add(resource);
-                }
-            }
-        }
+        var changes = root.TryGetProperty(Names.Changes.EncodedUtf8Bytes, out var changesElement) ? ReadChanges(changesElement) : [];
+        var related = root.TryGetProperty(Names.RelatedResources.EncodedUtf8Bytes, out var relatedElement) ? ReadResources(relatedElement) : [];
 
         return new ActivityEvent
         {
@@ -138,11 +108,73 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
                 : default,
             AccountId = root.TryGetProperty(Names.AccountId.EncodedUtf8Bytes, out var a) ? a.GetString() : null,
             Context = root.TryGetProperty(Names.Context.EncodedUtf8Bytes, out var c) ? ReadContext(c) : null,
-            Metadata = root.TryGetProperty(Names.Metadata.EncodedUtf8Bytes, out var m) && m.ValueKind == JsonValueKind.Object
-                ? m.EnumerateObject().ToDictionary(p => p.Name, p => ActivityJsonValues.Read(p.Value), StringComparer.Ordinal)
-                : null,
+            Metadata = root.TryGetProperty(Names.Metadata.EncodedUtf8Bytes, out var m) ? ReadMetadata(m) : null,
         };
     }
+
+    internal static void WriteChanges(Utf8JsonWriter writer, IReadOnlyList<ActivityChange> changes)
+    {
+        writer.WriteStartObject();
+        foreach (var change in changes)
+        {
+            writer.WriteStartObject(change.Field);
+            writer.WritePropertyName(Names.To);
+            ActivityJsonValues.Write(writer, change.To);
+            writer.WritePropertyName(Names.From);
+            ActivityJsonValues.Write(writer, change.From);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    internal static List<ActivityChange> ReadChanges(JsonElement element)
+    {
+        var changes = new List<ActivityChange>();
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var change in element.EnumerateObject())
+            {
+                object? to = change.Value.TryGetProperty(Names.To.EncodedUtf8Bytes, out var t) ? ActivityJsonValues.Read(t) : null;
+                object? from = change.Value.TryGetProperty(Names.From.EncodedUtf8Bytes, out var f) ? ActivityJsonValues.Read(f) : null;
+                changes.Add(new ActivityChange(change.Name, from, to));
+            }
+        }
+
+        return changes;
+    }
+
+    internal static void WriteResources(Utf8JsonWriter writer, IReadOnlyList<ActivityResource> resources)
+    {
+        writer.WriteStartArray();
+        foreach (var resource in resources)
+        {
+            WriteResource(writer, resource);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    internal static List<ActivityResource> ReadResources(JsonElement element)
+    {
+        var resources = new List<ActivityResource>();
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                if (ReadResource(item) is { } resource)
+                {
+                    resources.Add(resource);
+                }
+            }
+        }
+
+        return resources;
+    }
+
+    internal static Dictionary<string, object?>? ReadMetadata(JsonElement element) => element.ValueKind == JsonValueKind.Object
+        ? element.EnumerateObject().ToDictionary(p => p.Name, p => ActivityJsonValues.Read(p.Value), StringComparer.Ordinal)
+        : null;
 
     private static void WriteActor(Utf8JsonWriter writer, ActivityActor actor)
     {
@@ -220,7 +252,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         return new ActivityResource(type, id, name);
     }
 
-    private static void WriteContext(Utf8JsonWriter writer, ActivityContext? context)
+    internal static void WriteContext(Utf8JsonWriter writer, ActivityContext? context)
     {
         if (context is null)
         {
@@ -236,7 +268,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         writer.WriteEndObject();
     }
 
-    private static ActivityContext? ReadContext(JsonElement element) => element.ValueKind != JsonValueKind.Object ? null : new ActivityContext
+    internal static ActivityContext? ReadContext(JsonElement element) => element.ValueKind != JsonValueKind.Object ? null : new ActivityContext
     {
         IpAddress = element.TryGetProperty(Names.IpAddress.EncodedUtf8Bytes, out var ip) ? ip.GetString() : null,
         UserAgent = element.TryGetProperty(Names.UserAgent.EncodedUtf8Bytes, out var ua) ? ua.GetString() : null,
@@ -244,7 +276,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         CorrelationId = element.TryGetProperty(Names.CorrelationId.EncodedUtf8Bytes, out var ci) ? ci.GetString() : null,
     };
 
-    private static void WriteMetadata(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? metadata)
+    internal static void WriteMetadata(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? metadata)
     {
         if (metadata is null)
         {
