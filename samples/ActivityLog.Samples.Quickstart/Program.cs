@@ -1,13 +1,17 @@
-// The ActivityLog quickstart: wire ActivityLog into a generic host, record the documentation's activities through
-// the public API, print the Activity Log page (Actor, Description, Resource, Date) and the webhook payload.
+// The ActivityLog quickstart: wire ActivityLog into a generic host with the EF Core store on an embedded SQLite file,
+// record the documentation's activities through the public API, then read the Activity Log page (Actor, Description,
+// Resource, Date) back from the database, newest first, and print the webhook payload of the stored user.updated event.
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ActivityLog;
+using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Formatting;
 using ActivityLog.Samples.Quickstart;
 using ActivityLog.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -17,12 +21,20 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+// The embedded default: an SQLite file next to the program (ConnectionStrings:ActivityLog overrides it). The sample
+// starts each run from an empty file so that its page shows exactly what this run recorded.
+string databasePath = Path.Combine(AppContext.BaseDirectory, "activity-log.db");
+string connectionString = builder.Configuration.GetConnectionString("ActivityLog") ?? $"Data Source={databasePath}";
+if (builder.Configuration.GetConnectionString("ActivityLog") is null)
+{
+    File.Delete(databasePath);
+}
+
 builder.Services.AddSingleton<TimeProvider, SeedClock>();
-builder.Services.AddSingleton<RecentActivitySink>();
 builder.Services
     .AddActivityLog(builder.Configuration.GetSection("ActivityLog"))          // options, templates, redaction from appsettings.json
     .AddDescription("activity_log.webhook.removed", "removed the webhook {resource.name} from {related.name}") // or in code
-    .AddSink<RecentActivitySink>();
+    .AddEntityFrameworkStore(db => db.UseSqlite(connectionString), store => store.CreateSchemaOnStart = true);
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -55,13 +67,16 @@ recorder.Record("activity_log.user.updated",
     changes: [ActivityChange.Of("name", "Jane", "Jane Doe")],
     accountId: "acme");
 
-// Wait until the background dispatcher has handed everything to the sinks.
+// Wait until the background dispatcher has written everything to the database.
 await host.Services.GetRequiredService<IActivityDispatcher>().FlushAsync();
 
-var events = host.Services.GetRequiredService<RecentActivitySink>().NewestFirst();
+// The Activity Log page: the account's first page, newest first, read back from the database.
+var reader = host.Services.GetRequiredService<IActivityLogReader>();
+var page = await reader.ReadPageAsync(new ActivityLogQuery("acme"));
+var events = page.Events;
 var formatter = host.Services.GetRequiredService<ActivityDescriptionFormatter>();
 
-Console.WriteLine("Activity Log");
+Console.WriteLine($"Activity Log of account acme ({events.Count} events read from {connectionString})");
 Console.WriteLine();
 PrintTable(
     ["Actor", "Description", "Resource", "Date"],
@@ -74,8 +89,8 @@ PrintTable(
     }).ToList());
 
 Console.WriteLine();
-Console.WriteLine("Webhook payload of activity_log.user.updated:");
-var userUpdated = events.Where(e => e.Name == "activity_log.user.updated").ToList();
+Console.WriteLine("Webhook payload of the stored activity_log.user.updated event:");
+var userUpdated = (await reader.ReadPageAsync(new ActivityLogQuery("acme") { EventNames = ["activity_log.user.updated"] })).Events;
 using (var document = JsonDocument.Parse(ActivityJsonSerializer.SerializePayload(userUpdated)))
 {
     Console.WriteLine(JsonSerializer.Serialize(document.RootElement, new JsonSerializerOptions

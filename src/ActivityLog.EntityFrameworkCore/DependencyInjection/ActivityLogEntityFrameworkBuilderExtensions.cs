@@ -1,0 +1,69 @@
+using ActivityLog.EntityFrameworkCore.ChangeCapture;
+using ActivityLog.EntityFrameworkCore.Reading;
+using ActivityLog.EntityFrameworkCore.Schema;
+using ActivityLog.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActivityLog.EntityFrameworkCore;
+
+/// <summary>Plugs the EF Core store into <c>services.AddActivityLog()</c>.</summary>
+public static class ActivityLogEntityFrameworkBuilderExtensions
+{
+    /// <summary>
+    /// Stores the activity log in the host's own <typeparamref name="TContext"/> (registered with <c>AddDbContext</c>
+    /// or <c>AddDbContextFactory</c>, whose model calls <see cref="ActivityLogModelBuilderExtensions.AddActivityLog"/>):
+    /// a batched, idempotent sink on the queued path, transactional recording and automatic change capture in the
+    /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, and retention.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// services.AddDbContext&lt;AppDbContext&gt;(o => o.UseSqlite("Data Source=app.db"));
+    /// services.AddActivityLog().AddEntityFrameworkStore&lt;AppDbContext&gt;(o => o.RetentionPeriod = TimeSpan.FromDays(365));
+    /// </code>
+    /// </example>
+    /// <typeparam name="TContext">The host's context.</typeparam>
+    /// <param name="builder">The ActivityLog builder.</param>
+    /// <param name="configure">Store options.</param>
+    /// <returns>The builder.</returns>
+    public static ActivityLogBuilder AddEntityFrameworkStore<TContext>(this ActivityLogBuilder builder, Action<ActivityLogStoreOptions>? configure = null)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<ActivityLogStoreOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        SchemaRegistration.Add<TContext>(builder);
+        StoreRegistration.Add<TContext>(builder);
+        ChangeCaptureRegistration.Add<TContext>(builder);
+        ReaderRegistration.Add<TContext>(builder);
+        return builder;
+    }
+
+    /// <summary>
+    /// Stores the activity log through the standalone <see cref="ActivityLogDbContext"/>, for apps without an EF Core
+    /// model of their own.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// services.AddActivityLog().AddEntityFrameworkStore(db => db.UseSqlite("Data Source=activity.db"), o => o.CreateSchemaOnStart = true);
+    /// </code>
+    /// </example>
+    /// <param name="builder">The ActivityLog builder.</param>
+    /// <param name="configureDatabase">Chooses the provider and connection.</param>
+    /// <param name="configure">Store options.</param>
+    /// <returns>The builder.</returns>
+    public static ActivityLogBuilder AddEntityFrameworkStore(
+        this ActivityLogBuilder builder,
+        Action<DbContextOptionsBuilder> configureDatabase,
+        Action<ActivityLogStoreOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configureDatabase);
+        builder.Services.AddDbContext<ActivityLogDbContext>(configureDatabase);
+        return builder.AddEntityFrameworkStore<ActivityLogDbContext>(configure);
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace ActivityLog.EntityFrameworkCore;
+
+/// <summary>
+/// A context holding only the activity log table, for apps without an EF Core model of their own. Registered by
+/// <see cref="ActivityLogEntityFrameworkBuilderExtensions.AddEntityFrameworkStore(ActivityLogBuilder, Action{DbContextOptionsBuilder}, Action{ActivityLogStoreOptions}?)"/>.
+/// </summary>
+/// <param name="options">The context options (provider and connection).</param>
+public class ActivityLogDbContext(DbContextOptions<ActivityLogDbContext> options) : DbContext(options)
+{
+    /// <summary>The activity log.</summary>
+    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddActivityLog();
+}

@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace ActivityLog.EntityFrameworkCore;
+
+/// <summary>Adds the activity log table to a host's own EF Core model.</summary>
+public static class ActivityLogModelBuilderExtensions
+{
+    /// <summary>
+    /// Maps <see cref="StoredActivityEvent"/> to the activity log table in this model, so that
+    /// <c>dotnet ef migrations add</c> creates it with the host's own tables. Call it from <c>OnModelCreating</c>.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    ///     modelBuilder.AddActivityLog(o => { o.TableName = "audit_events"; o.Schema = "audit"; });
+    /// </code>
+    /// </example>
+    /// <param name="modelBuilder">The host's model builder.</param>
+    /// <param name="configure">Renames the table or schema, or adjusts the mapping.</param>
+    /// <returns>The model builder.</returns>
+    /// <exception cref="ArgumentException">The table name is empty.</exception>
+    public static ModelBuilder AddActivityLog(this ModelBuilder modelBuilder, Action<ActivityLogModelOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        var options = new ActivityLogModelOptions();
+        configure?.Invoke(options);
+        if (string.IsNullOrWhiteSpace(options.TableName))
+        {
+            throw new ArgumentException("The activity log table needs a name.", nameof(configure));
+        }
+
+        // The JSON columns are text everywhere but PostgreSQL, where jsonb lets operators query inside them. The model
+        // builder does not say which provider built it; Npgsql marks every model it initializes with its own
+        // annotations, which is the one provider-specific thing this mapping looks at.
+        string? jsonType = options.JsonColumnType ??
+            (modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal)) ? "jsonb" : null);
+
+        modelBuilder.Entity<StoredActivityEvent>(entity =>
+        {
+            entity.ToTable(options.TableName, options.Schema);
+            entity.HasKey(e => e.Id).HasName($"pk_{options.TableName}");
+            entity.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
+            entity.Property(e => e.AccountId).HasColumnName("account_id").HasMaxLength(ActivityLimits.MaxIdLength);
+            entity.Property(e => e.Name).HasColumnName("name").HasMaxLength(ActivityLimits.MaxEventNameLength).IsRequired();
+            entity.Property(e => e.Description).HasColumnName("description");
+            entity.Property(e => e.OccurredAt).HasColumnName("occurred_at");
+            entity.Property(e => e.ActorType).HasColumnName("actor_type").HasMaxLength(ActivityLimits.MaxTypeLength).IsRequired();
+            entity.Property(e => e.ActorId).HasColumnName("actor_id").HasMaxLength(ActivityLimits.MaxIdLength);
+            entity.Property(e => e.ActorIdIsNumber).HasColumnName("actor_id_is_number");
+            entity.Property(e => e.ActorName).HasColumnName("actor_name").HasMaxLength(ActivityLimits.MaxNameLength);
+            entity.Property(e => e.ResourceType).HasColumnName("resource_type").HasMaxLength(ActivityLimits.MaxTypeLength);
+            entity.Property(e => e.ResourceId).HasColumnName("resource_id").HasMaxLength(ActivityLimits.MaxIdLength);
+            entity.Property(e => e.ResourceName).HasColumnName("resource_name").HasMaxLength(ActivityLimits.MaxNameLength);
+            var related = entity.Property(e => e.RelatedResources).HasColumnName("related_resources");
+            var changes = entity.Property(e => e.Changes).HasColumnName("changes").IsRequired();
+            var context = entity.Property(e => e.Context).HasColumnName("context");
+            var metadata = entity.Property(e => e.Metadata).HasColumnName("metadata");
+            if (jsonType is not null)
+            {
+                related.HasColumnType(jsonType);
+                changes.HasColumnType(jsonType);
+                context.HasColumnType(jsonType);
+                metadata.HasColumnType(jsonType);
+            }
+
+            // One index per query the reader runs: every filter starts with the account and ends with the keyset
+            // (occurred_at, id) in the page's order, newest first.
+            string t = options.TableName;
+            entity.HasIndex(e => new { e.AccountId, e.OccurredAt, e.Id }, $"ix_{t}_account_time").IsDescending(false, true, true);
+            entity.HasIndex(e => new { e.AccountId, e.ActorType, e.ActorId, e.OccurredAt, e.Id }, $"ix_{t}_account_actor")
+                .IsDescending(false, false, false, true, true);
+            entity.HasIndex(e => new { e.AccountId, e.ResourceType, e.ResourceId, e.OccurredAt, e.Id }, $"ix_{t}_account_resource")
+                .IsDescending(false, false, false, true, true);
+            entity.HasIndex(e => new { e.AccountId, e.Name, e.OccurredAt, e.Id }, $"ix_{t}_account_name")
+                .IsDescending(false, false, true, true);
+            // Retention deletes the oldest rows across all accounts.
+            entity.HasIndex(e => e.OccurredAt, $"ix_{t}_occurred_at");
+
+            options.ConfigureEntity?.Invoke(entity);
+        });
+
+        return modelBuilder;
+    }
+}

@@ -1,0 +1,63 @@
+namespace ActivityLog;
+
+/// <summary>
+/// What the Activity Log page asks an <see cref="IActivityLogReader"/> for: one account (required), optional filters
+/// (combined with AND), a page size and the cursor of the page. Immutable; derive the next page's query with
+/// <c>query with { Cursor = page.NextCursor }</c>.
+/// </summary>
+public sealed record ActivityLogQuery
+{
+    /// <summary>Creates a query for one account's activity log.</summary>
+    /// <param name="accountId">The account whose events are read. Required.</param>
+    /// <exception cref="ArgumentException"><paramref name="accountId"/> is <see langword="null"/>, empty or whitespace.</exception>
+    public ActivityLogQuery(string accountId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accountId);
+        AccountId = accountId;
+    }
+
+    /// <summary>The account whose events are read. Required: a reader never reads across accounts.</summary>
+    public string AccountId { get; init; }
+
+    /// <summary>Only events by actors of this type (<c>user</c>, <c>api_token</c>, <c>system</c>, <c>unknown</c>).</summary>
+    public string? ActorType { get; init; }
+
+    /// <summary>Only events by the actor with this id (numeric ids as invariant text, such as <c>783</c>); needs <see cref="ActorType"/>.</summary>
+    public string? ActorId { get; init; }
+
+    /// <summary>Only events on resources of this type, such as <c>webhook</c>.</summary>
+    public string? ResourceType { get; init; }
+
+    /// <summary>Only events on the resource with this id; needs <see cref="ResourceType"/>.</summary>
+    public string? ResourceId { get; init; }
+
+    /// <summary>
+    /// Only events with one of these names. Each entry is an exact name (<c>activity_log.user.updated</c>) or a prefix
+    /// pattern ending in <c>*</c> (<c>activity_log.user.*</c> matches <c>activity_log.user.updated</c> but not
+    /// <c>activity_log.user_role.created</c>); <c>*</c> alone, <see langword="null"/> or an empty list match every name.
+    /// Entries use the characters of event names (lowercase letters, digits, <c>_</c> and <c>.</c>), which are matched
+    /// literally. At most <see cref="MaxEventNames"/> entries.
+    /// </summary>
+    public IReadOnlyList<string>? EventNames { get; init; }
+
+    /// <summary>Only events at or after this time (inclusive).</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Only events before this time (exclusive), so that consecutive ranges neither overlap nor leave gaps.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>
+    /// The number of events per page: at least 1; <see langword="null"/> for the store's default page size (50 unless
+    /// configured). A larger value than the store's maximum (500 unless configured) is lowered to it.
+    /// </summary>
+    public int? PageSize { get; init; }
+
+    /// <summary>
+    /// Where the page starts: <see cref="ActivityLogPage.NextCursor"/> of the previous page, or <see langword="null"/>
+    /// (or empty) for the first page. Opaque; a cursor holds a position in the time line only, so it is safe to hand to clients.
+    /// </summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>The most entries <see cref="EventNames"/> may have: 100.</summary>
+    public const int MaxEventNames = 100;
+}

@@ -1,0 +1,47 @@
+using ActivityLog.EntityFrameworkCore.Reading;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ActivityLog.EntityFrameworkCore.Retention;
+
+/// <summary><see cref="IActivityLogRetention"/> over the host's <typeparamref name="TContext"/>.</summary>
+/// <typeparam name="TContext">The host's context, whose model holds the activity log table.</typeparam>
+internal sealed class EntityFrameworkActivityLogRetention<TContext>(
+    IServiceScopeFactory scopes, IOptions<ActivityLogStoreOptions> options, TimeProvider timeProvider) : IActivityLogRetention
+    where TContext : DbContext
+{
+    public Task<long> DeleteOlderThanAsync(TimeSpan age, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(age, TimeSpan.Zero);
+        return DeleteOlderThanAsync(timeProvider.GetUtcNow() - age, cancellationToken);
+    }
+
+    public async Task<long> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        int batchSize = options.Value.RetentionBatchSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var cutoffUtc = cutoff.UtcDateTime;
+        long total = 0;
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var events = lease.Context.Set<StoredActivityEvent>();
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // DELETE … WHERE id IN (SELECT id … WHERE occurred_at < @cutoff ORDER BY occurred_at LIMIT @n): the
+                // subquery walks the occurred_at index from the oldest row, and both SQLite and PostgreSQL accept a
+                // LIMIT there (a plain DELETE … LIMIT is not portable).
+                var oldest = events.Where(e => e.OccurredAt < cutoffUtc).OrderBy(e => e.OccurredAt).Select(e => e.Id).Take(batchSize);
+                int deleted = await events.Where(e => oldest.Contains(e.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                total += deleted;
+                if (deleted < batchSize)
+                {
+                    return total;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using ActivityLog.EntityFrameworkCore.Schema;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ActivityLog.EntityFrameworkCore.Storage;
+
+/// <summary>
+/// The store's sink on the queued path: writes each processed batch into the activity log table of the host's
+/// <typeparamref name="TContext"/>, through a registered <see cref="IActivityBulkWriter"/> when one can write into that
+/// context, and through EF Core's <c>SaveChanges</c> otherwise.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each batch gets its own DI scope and context (whether the host registered it with <c>AddDbContext</c>,
+/// <c>AddDbContextPool</c> or <c>AddDbContextFactory</c>), so nothing the sink tracks outlives the batch and the host's
+/// scoped services (interceptors, tenant resolvers) apply as in any request. The write runs inside the provider's
+/// execution strategy, so a host that enabled <c>EnableRetryOnFailure</c> gets its retries, and the dispatcher retries
+/// whatever still fails with back-off.
+/// </para>
+/// <para>
+/// Idempotent on the event id: the rows already stored (by an earlier attempt of the same batch whose commit succeeded
+/// but whose reply was lost, say) are skipped, so a retried batch never duplicates a row and never fails because some
+/// of its ids exist. When the table does not exist the write throws, and the dispatcher retries it.
+/// </para>
+/// </remarks>
+/// <typeparam name="TContext">The host's context; its model maps <see cref="StoredActivityEvent"/>.</typeparam>
+internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
+    where TContext : DbContext
+{
+    /// <summary>
+    /// The most ids in one "which of these exist" query: below every provider's parameter limit (SQLite's is 32,766,
+    /// SQL Server's 2,100), whatever <see cref="ActivityLogOptions.MaxBatchSize"/> is.
+    /// </summary>
+    internal const int ExistingIdsChunkSize = 1_000;
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ActivityLogSchemaInitializer<TContext> _schema;
+    private readonly IActivityBulkWriter[] _bulkWriters;
+    private readonly ILogger _logger;
+
+    public EntityFrameworkActivitySink(
+        IServiceScopeFactory scopes,
+        ActivityLogSchemaInitializer<TContext> schema,
+        IEnumerable<IActivityBulkWriter> bulkWriters,
+        ILogger<EntityFrameworkActivitySink<TContext>> logger)
+    {
+        _scopes = scopes;
+        _schema = schema;
+        _bulkWriters = [.. bulkWriters];
+        _logger = logger;
+    }
+
+    public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        // With CreateSchemaOnStart, the first batch waits for the table (a finished task otherwise).
+        await _schema.WhenReadyAsync(cancellationToken).ConfigureAwait(false);
+
+        var rows = new StoredActivityEvent[batch.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = StoredActivityEvent.FromActivityEvent(batch[i]);
+        }
+
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var (context, owned) = await ResolveContextAsync(scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await WriteAsync(context, rows, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (owned)
+                {
+                    await context.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes rows through a context: the bulk writer that accepts it, or the generic path.</summary>
+    private async Task WriteAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    {
+        if (context.Model.FindEntityType(typeof(StoredActivityEvent)) is null)
+        {
+            throw new InvalidOperationException(
+                $"The model of {context.GetType().Name} does not map the activity log: call modelBuilder.AddActivityLog() in its OnModelCreating.");
+        }
+
+        var writer = FindBulkWriter(context);
+        var strategy = context.Database.CreateExecutionStrategy();
+        if (writer is not null)
+        {
+            await strategy.ExecuteAsync(
+                (writer, rows),
+                static async (ctx, state, ct) =>
+                {
+                    await state.writer.WriteAsync(ctx, state.rows, ct).ConfigureAwait(false);
+                    return true;
+                },
+                verifySucceeded: null,
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        int written = await strategy.ExecuteAsync(
+            rows,
+            static (ctx, state, ct) => InsertMissingAsync(ctx, state, ct),
+            verifySucceeded: null,
+            cancellationToken).ConfigureAwait(false);
+        if (written < rows.Length)
+        {
+            StorageLog.SkippedStoredEvents(_logger, rows.Length - written, rows.Length);
+        }
+    }
+
+    private IActivityBulkWriter? FindBulkWriter(DbContext context)
+    {
+        foreach (var writer in _bulkWriters)
+        {
+            if (writer.CanWrite(context))
+            {
+                return writer;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The generic path for any relational provider: find which ids of the batch are already stored, then add the
+    /// others and save them in one <c>SaveChanges</c> (one transaction, batched by the provider). Portable SQL only:
+    /// "insert unless present" has no syntax every provider shares, so the check is a query.
+    /// </summary>
+    /// <returns>The number of rows inserted.</returns>
+    private static async Task<int> InsertMissingAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    {
+        // The execution strategy may run this again: start from an empty change tracker every time.
+        var tracker = context.ChangeTracker;
+        tracker.Clear();
+        var set = context.Set<StoredActivityEvent>();
+
+        HashSet<Guid>? stored = null;
+        for (int start = 0; start < rows.Length; start += ExistingIdsChunkSize)
+        {
+            int count = Math.Min(ExistingIdsChunkSize, rows.Length - start);
+            var ids = new Guid[count];
+            for (int i = 0; i < count; i++)
+            {
+                ids[i] = rows[start + i].Id;
+            }
+
+            foreach (var id in await set.Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (stored ??= []).Add(id);
+            }
+        }
+
+        if (stored?.Count == rows.Length)
+        {
+            return 0;
+        }
+
+        // Rows are only ever added, never modified, so change detection has nothing to find: switching it off saves a
+        // scan of every tracked entry per SaveChanges. Restored for a pooled context's next user.
+        bool autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            int added = 0;
+            foreach (var row in rows)
+            {
+                if (stored is null || !stored.Contains(row.Id))
+                {
+                    set.Add(row);
+                    added++;
+                }
+            }
+
+            await context.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken).ConfigureAwait(false);
+            return added;
+        }
+        finally
+        {
+            tracker.Clear();
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>
+    /// The scope's <typeparamref name="TContext"/> (<c>AddDbContext</c>, <c>AddDbContextPool</c>), or a context from a
+    /// registered <see cref="IDbContextFactory{TContext}"/>, which the caller then disposes.
+    /// </summary>
+    private static async ValueTask<(DbContext Context, bool Owned)> ResolveContextAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<TContext>() is { } scoped)
+        {
+            return (scoped, false);
+        }
+
+        if (services.GetService<IDbContextFactory<TContext>>() is { } factory)
+        {
+            return (await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false), true);
+        }
+
+        throw new InvalidOperationException(
+            $"{typeof(TContext).Name} is not registered: add it with services.AddDbContext<{typeof(TContext).Name}>(…) or AddDbContextFactory<{typeof(TContext).Name}>(…).");
+    }
+}

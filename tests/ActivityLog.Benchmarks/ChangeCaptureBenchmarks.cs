@@ -1,0 +1,200 @@
+using System.Globalization;
+using ActivityLog.EntityFrameworkCore;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActivityLog.Benchmarks;
+
+/// <summary>
+/// The cost of automatic change capture on a one-entity <c>SaveChanges</c>, SQLite in memory (one open connection per
+/// context type, <c>Data Source=:memory:</c>), in one run: (a) the plain save; (b) the same save plus one hand-written
+/// audit row in the same <c>SaveChanges</c>, the floor an app pays for an atomic audit trail (the baseline); (c) the
+/// plain save with automatic capture, which builds, redacts and describes the event and stores it in the same
+/// transaction; (d) the same with an identity key, whose event is written when EF Core commits. Target: (c) at most
+/// 1.2 × (b).
+/// </summary>
+/// <remarks>
+/// Each operation adds one new entity to a long-lived context, saves, and clears the tracker (as a request with its
+/// own context would end). The tables grow during the run; SQLite's B-tree inserts stay logarithmic.
+/// </remarks>
+[MemoryDiagnoser]
+[MedianColumn]
+[WarmupCount(5)]
+[IterationCount(30)]
+#pragma warning disable CA1001 // BenchmarkDotNet owns the lifetime: GlobalCleanup disposes the connections and the services.
+public class ChangeCaptureBenchmarks
+#pragma warning restore CA1001
+{
+    private SqliteConnection _plainConnection = null!;
+    private SqliteConnection _capturedConnection = null!;
+    private ServiceProvider _services = null!;
+    private PlainBenchContext _plain = null!;
+    private CapturedBenchContext _captured = null!;
+    private int _counter;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        // Both contexts come from the same container, so that they differ only in capture: same logging, same options path.
+        _plainConnection = new SqliteConnection("Data Source=:memory:");
+        _plainConnection.Open();
+        _capturedConnection = new SqliteConnection("Data Source=:memory:");
+        _capturedConnection.Open();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<PlainBenchContext>(o => o.UseSqlite(_plainConnection));
+        services.AddDbContext<CapturedBenchContext>(o => o.UseSqlite(_capturedConnection));
+        services.AddActivityLog().AddEntityFrameworkStore<CapturedBenchContext>();
+        _services = services.BuildServiceProvider();
+        var scope = _services.CreateScope().ServiceProvider;
+        _plain = scope.GetRequiredService<PlainBenchContext>();
+        _plain.Database.EnsureCreated();
+        _captured = scope.GetRequiredService<CapturedBenchContext>();
+        _captured.Database.EnsureCreated();
+
+        // Warm both paths once so that model building is not measured.
+        PlainSaveChanges();
+        SaveChangesWithHandWrittenAuditRow();
+        SaveChangesWithAutomaticCapture();
+        SaveChangesWithAutomaticCaptureOfIdentityKey();
+        if (_captured.ActivityEvents.Count() != 2)
+        {
+            throw new InvalidOperationException("Automatic capture did not store one event per save.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _services.Dispose();
+        _plainConnection.Dispose();
+        _capturedConnection.Dispose();
+    }
+
+    [Benchmark(Description = "(a) plain one-entity SaveChanges")]
+    public int PlainSaveChanges()
+    {
+        _plain.Widgets.Add(NewWidget());
+        int saved = _plain.SaveChanges();
+        _plain.ChangeTracker.Clear();
+        return saved;
+    }
+
+    [Benchmark(Baseline = true, Description = "(b) plain + one hand-written audit row, same SaveChanges")]
+    public int SaveChangesWithHandWrittenAuditRow()
+    {
+        var widget = NewWidget();
+        _plain.Widgets.Add(widget);
+        _plain.ActivityEvents.Add(new StoredActivityEvent
+        {
+            Id = Guid.CreateVersion7(),
+            AccountId = "acme",
+            Name = "activity_log.widget.created",
+            Description = "created the widget " + widget.Name,
+            OccurredAt = DateTime.UtcNow,
+            ActorType = "user",
+            ActorId = "42",
+            ActorIdIsNumber = true,
+            ActorName = "Jane Doe",
+            ResourceType = "widget",
+            ResourceId = widget.Id.ToString(),
+            ResourceName = widget.Name,
+            Changes = string.Create(CultureInfo.InvariantCulture,
+                $$$"""{"name":{"to":"{{{widget.Name}}}","from":null},"price_cents":{"to":{{{widget.PriceCents}}},"from":null},"quantity":{"to":{{{widget.Quantity}}},"from":null},"sku":{"to":"{{{widget.Sku}}}","from":null}}"""),
+        });
+        int saved = _plain.SaveChanges();
+        _plain.ChangeTracker.Clear();
+        return saved;
+    }
+
+    [Benchmark(Description = "(c) plain + automatic capture, same SaveChanges")]
+    public int SaveChangesWithAutomaticCapture()
+    {
+        _captured.Widgets.Add(NewWidget());
+        int saved = _captured.SaveChanges();
+        _captured.ChangeTracker.Clear();
+        return saved;
+    }
+
+    [Benchmark(Description = "(d) automatic capture, identity key (event written at commit)")]
+    public int SaveChangesWithAutomaticCaptureOfIdentityKey()
+    {
+        int n = ++_counter;
+        _captured.Gadgets.Add(new BenchGadget { Name = "Gadget " + n.ToString(CultureInfo.InvariantCulture), Quantity = n });
+        int saved = _captured.SaveChanges();
+        _captured.ChangeTracker.Clear();
+        return saved;
+    }
+
+    private BenchWidget NewWidget()
+    {
+        int n = ++_counter;
+        return new BenchWidget
+        {
+            Id = Guid.CreateVersion7(),
+            Name = "Widget " + n.ToString(CultureInfo.InvariantCulture),
+            Sku = "W-" + n.ToString(CultureInfo.InvariantCulture),
+            Quantity = n,
+            PriceCents = 1999,
+        };
+    }
+}
+
+public sealed class BenchWidget
+{
+    public Guid Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string Sku { get; set; } = "";
+
+    public int Quantity { get; set; }
+
+    public long PriceCents { get; set; }
+}
+
+public sealed class BenchGadget
+{
+    public int Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public int Quantity { get; set; }
+}
+
+/// <summary>The host's context without capture: a widget table and the activity log table.</summary>
+public sealed class PlainBenchContext(DbContextOptions<PlainBenchContext> options) : DbContext(options)
+{
+    public DbSet<BenchWidget> Widgets => Set<BenchWidget>();
+
+    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.AddActivityLog();
+        modelBuilder.Entity<BenchWidget>().Property(w => w.Id).ValueGeneratedNever();
+    }
+}
+
+/// <summary>The same model with capture opted in (fluently) for widgets and gadgets.</summary>
+public sealed class CapturedBenchContext(DbContextOptions<CapturedBenchContext> options) : DbContext(options)
+{
+    public DbSet<BenchWidget> Widgets => Set<BenchWidget>();
+
+    public DbSet<BenchGadget> Gadgets => Set<BenchGadget>();
+
+    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.AddActivityLog();
+        modelBuilder.Entity<BenchWidget>(w =>
+        {
+            w.Property(x => x.Id).ValueGeneratedNever();
+            w.CaptureActivity(c => c.ResourceType("widget"));
+        });
+        modelBuilder.Entity<BenchGadget>().CaptureActivity();
+    }
+}
