@@ -63,7 +63,8 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configureDatabase);
-        builder.Services.AddDbContext<ActivityLogDbContext>(configureDatabase);
+        // Pooled: the sink and the reader take a context per batch and per page, and a pooled one is reset, not rebuilt.
+        builder.Services.AddDbContextPool<ActivityLogDbContext>(configureDatabase);
         return builder.AddEntityFrameworkStore<ActivityLogDbContext>(configure);
     }
 }

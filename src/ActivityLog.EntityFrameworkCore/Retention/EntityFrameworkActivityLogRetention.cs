@@ -31,10 +31,11 @@ internal sealed class EntityFrameworkActivityLogRetention<TContext>(
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // DELETE … WHERE id IN (SELECT id … WHERE occurred_at < @cutoff ORDER BY occurred_at LIMIT @n): the
-                // subquery walks the occurred_at index from the oldest row, and both SQLite and PostgreSQL accept a
-                // LIMIT there (a plain DELETE … LIMIT is not portable).
-                var oldest = events.Where(e => e.OccurredAt < cutoffUtc).OrderBy(e => e.OccurredAt).Select(e => e.Id).Take(batchSize);
+                // DELETE … WHERE id IN (SELECT id … WHERE occurred_at < @cutoff LIMIT @n): both SQLite and PostgreSQL
+                // accept a LIMIT there (a plain DELETE … LIMIT is not portable). No ORDER BY: every batch only holds
+                // rows past the cutoff, the loop runs until none is left, and on PostgreSQL the occurred_at index is
+                // BRIN, which finds old block ranges fast but cannot supply an order (a sort would grow with the backlog).
+                var oldest = events.Where(e => e.OccurredAt < cutoffUtc).Select(e => e.Id).Take(batchSize);
                 int deleted = await events.Where(e => oldest.Contains(e.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 total += deleted;
                 if (deleted < batchSize)
