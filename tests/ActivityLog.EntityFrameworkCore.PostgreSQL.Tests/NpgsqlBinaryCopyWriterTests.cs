@@ -95,7 +95,8 @@ public sealed class NpgsqlBinaryCopyWriterTests
         await using var database = await PostgresDatabase.CreateAsync(PostgresServer.Main, "copy_twice");
         await database.CreateTablesAsync<PgStoreContext>();
         var log = new CommandLog();
-        await using var services = Create<PgStoreContext>(database, log: log);
+        // One connection per batch, so the commands below are one COPY's fallback (parallel parts: the next test).
+        await using var services = Create<PgStoreContext>(database, log: log, store: o => o.ParallelBulkWrites = 1);
         var batch = await ProcessedEventsAsync(services, 500);
         var sink = Sink(services);
 
@@ -109,6 +110,27 @@ public sealed class NpgsqlBinaryCopyWriterTests
         log.Commands.Last().Should().StartWith("INSERT INTO activity_events").And.EndWith("ON CONFLICT (id) DO NOTHING");
         (await database.ScalarAsync<long>("SELECT count(*) FROM activity_events")).Should().Be(500);
         (await database.ReadRowsAsync<PgStoreContext>()).Select(r => r.Id).Should().Equal(batch.Select(e => e.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_batch_split_over_parallel_copies_stores_each_event_once_also_when_retried()
+    {
+        await using var database = await PostgresDatabase.CreateAsync(PostgresServer.Main, "copy_parallel");
+        await database.CreateTablesAsync<PgStoreContext>();
+        var log = new CommandLog();
+        await using var services = Create<PgStoreContext>(database, log: log, store: o => o.ParallelBulkWrites = 4);
+        var batch = await ProcessedEventsAsync(services, 1_000);
+        var sink = Sink(services);
+
+        await sink.WriteBatchAsync(batch, CancellationToken.None);
+        log.Commands.Should().BeEmpty("each of the four parts is a plain COPY");
+        (await database.ReadRowsAsync<PgStoreContext>()).Select(r => r.Id).Should().Equal(batch.Select(e => e.Id).Order());
+
+        // A retry of the whole batch: every part meets its stored ids and falls back to ON CONFLICT DO NOTHING.
+        await sink.WriteBatchAsync(batch, CancellationToken.None);
+        log.Commands.Count(c => c.StartsWith("INSERT INTO activity_events", StringComparison.Ordinal)).Should().Be(4);
+        (await database.ScalarAsync<long>("SELECT count(*) FROM activity_events")).Should().Be(1_000);
+        (await database.ScalarAsync<long>("SELECT count(DISTINCT id) FROM activity_events")).Should().Be(1_000);
     }
 
     [Fact]

@@ -27,6 +27,14 @@ public sealed class ActivityLogStoreOptions
     public int RetentionBatchSize { get; set; } = 5_000;
 
     /// <summary>
+    /// How many connections one batch is split over when a bulk writer (the PostgreSQL package's binary COPY) writes
+    /// it, so that the database maintains the table's indexes on several cores. Parts have at least 100 rows; the
+    /// generic <c>SaveChanges</c> path always writes a batch on one connection. Default 2; 1 turns it off.
+    /// </summary>
+    [Range(1, 16)]
+    public int ParallelBulkWrites { get; set; } = 2;
+
+    /// <summary>
     /// Creates the database and the activity log table at start when they do not exist. Meant for the standalone
     /// context and samples; hosts that own the schema use migrations instead. Default <see langword="false"/>.
     /// </summary>

@@ -35,17 +35,24 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// </summary>
     internal const int ExistingIdsChunkSize = 1_000;
 
+    /// <summary>The fewest rows worth a connection of their own when a batch is split over parallel bulk writes.</summary>
+    internal const int MinRowsPerParallelWrite = 100;
+
     private readonly IServiceScopeFactory _scopes;
     private readonly ActivityLogSchemaInitializer<TContext> _schema;
     private readonly IActivityBulkWriter[] _bulkWriters;
     private readonly ILogger _logger;
+    private readonly int _parallelBulkWrites;
 
     public EntityFrameworkActivitySink(
         IServiceScopeFactory scopes,
         ActivityLogSchemaInitializer<TContext> schema,
         IEnumerable<IActivityBulkWriter> bulkWriters,
+        Microsoft.Extensions.Options.IOptions<ActivityLogStoreOptions> options,
         ILogger<EntityFrameworkActivitySink<TContext>> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        _parallelBulkWrites = options.Value.ParallelBulkWrites;
         _scopes = scopes;
         _schema = schema;
         _bulkWriters = [.. bulkWriters];
@@ -75,7 +82,19 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             var (context, owned) = await ResolveContextAsync(scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
             try
             {
-                await WriteAsync(context, rows, cancellationToken).ConfigureAwait(false);
+                EnsureMapped(context);
+                var writer = FindBulkWriter(context);
+                int parts = writer is not null && _parallelBulkWrites > 1
+                    ? Math.Min(_parallelBulkWrites, rows.Length / MinRowsPerParallelWrite)
+                    : 1;
+                if (parts <= 1)
+                {
+                    await WriteAsync(context, writer, rows, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteInPartsAsync(context, writer!, rows, parts, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -87,16 +106,57 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         }
     }
 
-    /// <summary>Writes rows through a context: the bulk writer that accepts it, or the generic path.</summary>
-    private async Task WriteAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Splits a batch over several connections written at once (bulk writers only): the database maintains the table's
+    /// indexes on more than one core. Each part is all-or-nothing and idempotent, so when one fails the batch is
+    /// retried as a whole and the parts already stored are skipped.
+    /// </summary>
+    private async Task WriteInPartsAsync(DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, int parts, CancellationToken cancellationToken)
+    {
+        int size = (rows.Length + parts - 1) / parts;
+        var writes = new Task[parts];
+        writes[0] = WriteAsync(first, writer, rows[..size], cancellationToken);
+        for (int p = 1; p < parts; p++)
+        {
+            var part = rows[(p * size)..Math.Min(rows.Length, (p + 1) * size)];
+            writes[p] = WritePartAsync(part, cancellationToken);
+        }
+
+        await Task.WhenAll(writes).ConfigureAwait(false);
+
+        async Task WritePartAsync(StoredActivityEvent[] part, CancellationToken ct)
+        {
+            var partScope = _scopes.CreateAsyncScope();
+            await using (partScope.ConfigureAwait(false))
+            {
+                var (context, owned) = await ResolveContextAsync(partScope.ServiceProvider, ct).ConfigureAwait(false);
+                try
+                {
+                    await WriteAsync(context, writer, part, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (owned)
+                    {
+                        await context.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void EnsureMapped(DbContext context)
     {
         if (context.Model.FindEntityType(typeof(StoredActivityEvent)) is null)
         {
             throw new InvalidOperationException(
                 $"The model of {context.GetType().Name} does not map the activity log: call modelBuilder.AddActivityLog() in its OnModelCreating.");
         }
+    }
 
-        var writer = FindBulkWriter(context);
+    /// <summary>Writes rows through a context: the bulk writer that accepted it, or the generic path.</summary>
+    private async Task WriteAsync(DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    {
         var strategy = context.Database.CreateExecutionStrategy();
         if (writer is not null)
         {

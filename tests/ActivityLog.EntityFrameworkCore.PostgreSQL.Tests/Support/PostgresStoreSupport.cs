@@ -100,13 +100,14 @@ internal static class StoreServices
 {
     public static readonly DateTimeOffset Now = new(2024, 12, 9, 10, 11, 24, TimeSpan.Zero);
 
-    public static ServiceProvider Create<TContext>(PostgresDatabase database, bool binaryCopy = true, CommandLog? log = null)
+    public static ServiceProvider Create<TContext>(
+        PostgresDatabase database, bool binaryCopy = true, CommandLog? log = null, Action<ActivityLogStoreOptions>? store = null)
         where TContext : DbContext
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddDbContext<TContext>(o => database.Configure(o, log));
-        var activityLog = services.AddActivityLog().AddEntityFrameworkStore<TContext>();
+        var activityLog = services.AddActivityLog().AddEntityFrameworkStore<TContext>(store);
         if (binaryCopy)
         {
             activityLog.UsePostgreSqlBinaryCopy();
