@@ -1,4 +1,5 @@
 using ActivityLog;
+using ActivityLog.Delivery;
 using ActivityLog.Formatting;
 using ActivityLog.Internal;
 using ActivityLog.Pipeline;
@@ -73,6 +74,7 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton<ActivityQueue>();
         services.TryAddSingleton<IActivityRecorder, ActivityRecorder>();
         services.TryAddSingleton(ActivityLogGates.AllowAll);
+        services.TryAddSingleton<ActivityOutboxSignal>();
         services.TryAddSingleton(sp => new SensitiveFieldRedactor(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Redaction));
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
         services.TryAddSingleton(sp => new ActivityValueNormalizer(sp.GetRequiredService<SensitiveFieldRedactor>().Mask));

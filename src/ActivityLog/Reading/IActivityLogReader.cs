@@ -2,7 +2,7 @@ namespace ActivityLog;
 
 /// <summary>
 /// Reads the stored activity log of one account for the Activity Log page: newest first, filtered, in pages linked
-/// by an opaque cursor. Registered as a singleton by the store (<c>AddEntityFrameworkStore</c>); thread-safe, usable
+/// by an opaque cursor. Implemented by a store (the EF Core store registers one as a singleton with <c>AddEntityFrameworkStore</c>); thread-safe, usable
 /// from singletons and from request scopes alike.
 /// </summary>
 /// <remarks>

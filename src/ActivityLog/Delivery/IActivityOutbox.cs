@@ -1,0 +1,77 @@
+namespace ActivityLog.Delivery;
+
+/// <summary>
+/// A durable delivery queue kept by a store (the EF Core store implements it with two tables in the host's
+/// database). Entries are written in the same transaction as their events, for every
+/// <see cref="IActivityOutboxSubscriber"/> that accepts them; a delivery package (webhooks) claims them in batches,
+/// sends them, and reports the outcome. This is how the webhooks package meets the store without referencing it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A batch, once formed, keeps its <see cref="ActivityOutboxBatch.Id"/> and its events for every later attempt, so a
+/// receiver can deduplicate by it. A claim holds a lease: a worker that dies mid-delivery loses its lease when it
+/// expires, and the next claim for that destination takes the same batch again, with the same id.
+/// </para>
+/// <para>
+/// Several processes may share one outbox: a claim never hands a batch to a second worker while its lease runs
+/// (row locks with <c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL). Implementations are thread-safe singletons.
+/// </para>
+/// </remarks>
+public interface IActivityOutbox
+{
+    /// <summary>
+    /// Claims the next batch that is due for <paramref name="destination"/>: a batch whose retry time has come or
+    /// whose lease expired, else a new batch formed from the oldest unbatched entries (at most
+    /// <see cref="ActivityOutboxClaim.MaxEvents"/> events and, measured with
+    /// <see cref="ActivityOutboxClaim.MeasureBytes"/>, at most <see cref="ActivityOutboxClaim.MaxBytes"/>, but always at
+    /// least one event). The batch is leased until <see cref="ActivityOutboxBatch.LeaseExpiresAt"/>.
+    /// </summary>
+    /// <param name="destination">The subscriber's <see cref="IActivityOutboxSubscriber.Destination"/>.</param>
+    /// <param name="claim">Batch limits and lease length.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <returns>The batch, or <see langword="null"/> when nothing is due.</returns>
+    Task<ActivityOutboxBatch?> ClaimAsync(string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken = default);
+
+    /// <summary>The batch was delivered: removes it and its entries. Idempotent.</summary>
+    /// <param name="batch">A batch returned by <see cref="ClaimAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the removal is durable.</returns>
+    Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The attempt failed and another is due at <paramref name="retryAt"/>: releases the lease, counts the attempt and
+    /// keeps the batch (same id, same events).
+    /// </summary>
+    /// <param name="batch">A batch returned by <see cref="ClaimAsync"/>.</param>
+    /// <param name="retryAt">When the batch may be claimed again.</param>
+    /// <param name="reason">What went wrong, for the dead-letter listing; never a secret. At most 2,000 characters are kept.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the new state is durable.</returns>
+    Task RetryLaterAsync(ActivityOutboxBatch batch, DateTimeOffset retryAt, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>The batch will not be attempted again (last attempt failed, or the target refused it for good): keeps it as a dead letter.</summary>
+    /// <param name="batch">A batch returned by <see cref="ClaimAsync"/>.</param>
+    /// <param name="reason">Why, for the dead-letter listing; never a secret. At most 2,000 characters are kept.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the new state is durable.</returns>
+    Task DeadLetterAsync(ActivityOutboxBatch batch, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists dead-lettered batches, oldest first.</summary>
+    /// <param name="destination">Only this destination's, or <see langword="null"/> for all.</param>
+    /// <param name="limit">The most to return (1 to 1,000).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The dead letters, without their events.</returns>
+    Task<IReadOnlyList<ActivityOutboxDeadLetter>> ListDeadLettersAsync(string? destination, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a dead-lettered batch due again now (same id, same events, attempts counted from zero).</summary>
+    /// <param name="batchId">The dead letter's <see cref="ActivityOutboxDeadLetter.BatchId"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns><see langword="true"/> when a dead letter with that id existed and is due again.</returns>
+    Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default);
+
+    /// <summary>The number of events waiting for <paramref name="destination"/>, batched or not, dead letters excluded: the queue depth.</summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The count.</returns>
+    Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default);
+}
