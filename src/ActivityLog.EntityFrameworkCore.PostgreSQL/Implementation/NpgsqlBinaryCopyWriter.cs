@@ -18,6 +18,11 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 /// The staging table costs a catalog insert and delete per batch (measurable beside a 500-row COPY), so batches that
 /// store for the first time, nearly all of them, skip it; a retry after a lost commit reply pays it once.
 /// </para>
+/// <para>
+/// When the store writes outbox entries with the batch, it calls the writer inside a transaction it began, with only the
+/// rows not yet stored: the writer then runs one direct <c>COPY</c> in that transaction and leaves the commit (with the
+/// entries) to the store.
+/// </para>
 /// </remarks>
 internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWriter> logger) : IActivityBulkWriter
 {
@@ -34,6 +39,14 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         var plan = CopyPlan.For(context) ??
             throw new InvalidOperationException("The activity log mapping of this context cannot be written with COPY; check CanWrite first.");
         var database = context.Database;
+        if (database.CurrentTransaction is not null)
+        {
+            // The store's own transaction (outbox entries go in with the rows): it checked which rows are new, so one
+            // COPY is enough, and a unique violation fails that transaction as a whole, to be retried.
+            await CopyAsync((NpgsqlConnection)database.GetDbConnection(), plan.DirectCopySql, plan, rows, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.Redaction;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -31,12 +32,17 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// After the save our rows are detached, so the tracker holds only the app's entities. When a save fails, our rows are
 /// detached and the unit of work's events kept for the next <c>SaveChanges</c>; captured changes are captured again.
 /// </para>
+/// <para>
+/// With outbox subscribers registered, each event's outbox entries join the same save (or the same deferred INSERTs),
+/// so they commit and roll back with it; the delivery workers are woken once the transaction committed.
+/// </para>
 /// </remarks>
 internal sealed class ActivityLogSaveChangesInterceptor(
     IActivityEventProcessor processor,
     SensitiveFieldRedactor redactor,
     TimeProvider time,
     IOptionsMonitor<ActivityChangeCaptureOptions> options,
+    OutboxWriter outbox,
     ILogger<ActivityLogSaveChangesInterceptor> logger) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     private const string SavepointName = "activity_log_capture";
@@ -72,6 +78,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             Wait(CompleteAsync(context, state, async: false, CancellationToken.None));
         }
 
+        NotifyOutboxIfCommitted(eventData.Context);
         return result;
     }
 
@@ -82,6 +89,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             await CompleteAsync(context, state, async: true, cancellationToken).ConfigureAwait(false);
         }
 
+        NotifyOutboxIfCommitted(eventData.Context);
         return result;
     }
 
@@ -119,6 +127,22 @@ internal sealed class ActivityLogSaveChangesInterceptor(
         }
 
         return result;
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => NotifyOutbox(eventData.Context);
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        NotifyOutbox(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => ForgetOutbox(eventData.Context);
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ForgetOutbox(eventData.Context);
+        return Task.CompletedTask;
     }
 
     /// <summary>Opens a unit of work on the context (see <see cref="ActivityUnitOfWork"/>).</summary>
@@ -229,6 +253,52 @@ internal sealed class ActivityLogSaveChangesInterceptor(
         foreach (var row in state.UnitRows)
         {
             state.Attached.Add(context.Add(row));
+            if (outbox.HasSubscribers)
+            {
+                // Read back from the row, so that a save retried after a failure adds the same entries again.
+                AttachOutboxEntries(context, state, row.ToActivityEvent());
+            }
+        }
+    }
+
+    /// <summary>Adds the event's outbox entries to the save in progress (they are detached with our rows when it ends).</summary>
+    private void AttachOutboxEntries(DbContext context, ContextActivityState state, ActivityEvent activityEvent)
+    {
+        if (outbox.EntriesFor(activityEvent) is { } entries)
+        {
+            OutboxWriter.EnsureMapped(context);
+            foreach (var entry in entries)
+            {
+                state.Attached.Add(context.Add(entry));
+            }
+
+            state.OutboxNotifyPending = true;
+        }
+    }
+
+    /// <summary>After a save: wake the delivery workers now, unless the entries wait for the app's own transaction to commit.</summary>
+    private void NotifyOutboxIfCommitted(DbContext? context)
+    {
+        if (context is not null && context.Database.CurrentTransaction is null)
+        {
+            NotifyOutbox(context);
+        }
+    }
+
+    private void NotifyOutbox(DbContext? context)
+    {
+        if (context is not null && _states.TryGetValue(context, out var state) && state.OutboxNotifyPending)
+        {
+            state.OutboxNotifyPending = false;
+            outbox.Notify();
+        }
+    }
+
+    private void ForgetOutbox(DbContext? context)
+    {
+        if (context is not null && _states.TryGetValue(context, out var state))
+        {
+            state.OutboxNotifyPending = false;
         }
     }
 
@@ -261,6 +331,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             foreach (var activityEvent in events)
             {
                 state.Attached.Add(context.Add(StoredActivityEvent.FromActivityEvent(activityEvent)));
+                AttachOutboxEntries(context, state, activityEvent);
             }
         }
 
@@ -333,6 +404,10 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     }
 
                     await inserter.InsertAsync(context, state.DeferredRows, cancellationToken).ConfigureAwait(false);
+                    if (DeferredOutboxEntries(context, state) is { } entries)
+                    {
+                        await OutboxWriter.InserterFor(context.Model).InsertAsync(context, entries, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
@@ -342,6 +417,10 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     }
 
                     inserter.Insert(context, state.DeferredRows);
+                    if (DeferredOutboxEntries(context, state) is { } entries)
+                    {
+                        OutboxWriter.InserterFor(context.Model).Insert(context, entries);
+                    }
                 }
             }
 
@@ -369,6 +448,32 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             state.DeferredWritten = true;
             ChangeCaptureLog.CaptureFailedAndSkipped(logger, exception, context.GetType().Name);
         }
+    }
+
+    /// <summary>The outbox entries of the deferred rows (read back from them), or <see langword="null"/>.</summary>
+    private List<OutboxEntryRow>? DeferredOutboxEntries(DbContext context, ContextActivityState state)
+    {
+        if (!outbox.HasSubscribers)
+        {
+            return null;
+        }
+
+        List<OutboxEntryRow>? all = null;
+        foreach (var row in state.DeferredRows!)
+        {
+            if (outbox.EntriesFor(row.ToActivityEvent()) is { } entries)
+            {
+                (all ??= []).AddRange(entries);
+            }
+        }
+
+        if (all is not null)
+        {
+            OutboxWriter.EnsureMapped(context);
+            state.OutboxNotifyPending = true;
+        }
+
+        return all;
     }
 
     private async ValueTask CompleteAsync(DbContext context, ContextActivityState state, bool async, CancellationToken cancellationToken)

@@ -16,16 +16,17 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// Hand-written because EF Core cannot run a second <c>SaveChanges</c> while the first one commits. The statement is
 /// generated from the model's mapping (table, schema, column names, and each column's type mapping with its value
 /// converter), so a renamed table or column is honoured on every provider.
+/// <para>Also inserts outbox entry rows; properties whose value the database generates (their identity key) are left out.</para>
 /// </remarks>
 internal sealed class ActivityRowInserter(IEntityType eventType)
 {
     // Rows per statement: 100 rows of 16 columns stay far below every provider's parameter limit.
     private const int RowsPerStatement = 100;
 
-    private readonly IProperty[] _properties = [.. eventType.GetProperties()];
+    private readonly IProperty[] _properties = [.. eventType.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.OnAdd)];
     private string? _insertInto;
 
-    public void Insert(DbContext context, IReadOnlyList<StoredActivityEvent> rows)
+    public void Insert(DbContext context, IReadOnlyList<object> rows)
     {
         for (int start = 0; start < rows.Count; start += RowsPerStatement)
         {
@@ -34,7 +35,7 @@ internal sealed class ActivityRowInserter(IEntityType eventType)
         }
     }
 
-    public async Task InsertAsync(DbContext context, IReadOnlyList<StoredActivityEvent> rows, CancellationToken cancellationToken)
+    public async Task InsertAsync(DbContext context, IReadOnlyList<object> rows, CancellationToken cancellationToken)
     {
         for (int start = 0; start < rows.Count; start += RowsPerStatement)
         {
@@ -43,7 +44,7 @@ internal sealed class ActivityRowInserter(IEntityType eventType)
         }
     }
 
-    private (string Sql, DbParameter[] Parameters) Build(DbContext context, IReadOnlyList<StoredActivityEvent> rows, int start)
+    private (string Sql, DbParameter[] Parameters) Build(DbContext context, IReadOnlyList<object> rows, int start)
     {
         _insertInto ??= InsertInto(context.GetService<ISqlGenerationHelper>());
         int count = Math.Min(RowsPerStatement, rows.Count - start);

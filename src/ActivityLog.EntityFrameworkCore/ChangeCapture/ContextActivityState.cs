@@ -48,6 +48,9 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     /// <summary>The context's own <see cref="AutoTransactionBehavior"/>, to restore after a save that needed a transaction.</summary>
     public AutoTransactionBehavior? RestoreBehavior { get; set; }
 
+    /// <summary>Whether outbox entries were written that the delivery workers are not yet told about (after the commit).</summary>
+    public bool OutboxNotifyPending { get; set; }
+
     /// <summary>Whether a <c>SaveChanges</c> holds rows of ours that must be detached when it ends.</summary>
     public bool InSave { get; set; }
 
@@ -181,5 +184,6 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
         WriteDeferredOnCommit = false;
         RestoreBehavior = null;
         InSave = false;
+        OutboxNotifyPending = false;
     }
 }

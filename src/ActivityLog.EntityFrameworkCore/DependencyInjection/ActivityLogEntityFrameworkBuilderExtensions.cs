@@ -1,4 +1,5 @@
 using ActivityLog.EntityFrameworkCore.ChangeCapture;
+using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Reading;
 using ActivityLog.EntityFrameworkCore.Schema;
 using ActivityLog.EntityFrameworkCore.Storage;
@@ -14,7 +15,9 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
     /// Stores the activity log in the host's own <typeparamref name="TContext"/> (registered with <c>AddDbContext</c>
     /// or <c>AddDbContextFactory</c>, whose model calls <see cref="ActivityLogModelBuilderExtensions.AddActivityLog"/>):
     /// a batched, idempotent sink on the queued path, transactional recording and automatic change capture in the
-    /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, and retention.
+    /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, retention, and an
+    /// <see cref="Delivery.IActivityOutbox"/> that delivery packages (webhooks) send from durably: every write path stores
+    /// an outbox entry per accepting <see cref="Delivery.IActivityOutboxSubscriber"/> in the same transaction as the event.
     /// </summary>
     /// <example>
     /// <code>
@@ -40,6 +43,7 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
         StoreRegistration.Add<TContext>(builder);
         ChangeCaptureRegistration.Add<TContext>(builder);
         ReaderRegistration.Add<TContext>(builder);
+        OutboxRegistration.Add<TContext>(builder);
         return builder;
     }
 

@@ -2,12 +2,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ActivityLog.EntityFrameworkCore;
 
-/// <summary>Adds the activity log table to a host's own EF Core model.</summary>
+/// <summary>Adds the activity log table (and the two outbox tables of durable delivery) to a host's own EF Core model.</summary>
 public static class ActivityLogModelBuilderExtensions
 {
     /// <summary>
-    /// Maps <see cref="StoredActivityEvent"/> to the activity log table in this model, so that
-    /// <c>dotnet ef migrations add</c> creates it with the host's own tables. Call it from <c>OnModelCreating</c>.
+    /// Maps <see cref="StoredActivityEvent"/> to the activity log table in this model, and the outbox tables
+    /// (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
+    /// that a delivery package such as webhooks sends from, so that <c>dotnet ef migrations add</c> creates them with the
+    /// host's own tables. Call it from <c>OnModelCreating</c>.
     /// </summary>
     /// <example>
     /// <code>
@@ -18,7 +20,7 @@ public static class ActivityLogModelBuilderExtensions
     /// <param name="modelBuilder">The host's model builder.</param>
     /// <param name="configure">Renames the table or schema, or adjusts the mapping.</param>
     /// <returns>The model builder.</returns>
-    /// <exception cref="ArgumentException">The table name is empty.</exception>
+    /// <exception cref="ArgumentException">A table name is empty.</exception>
     public static ModelBuilder AddActivityLog(this ModelBuilder modelBuilder, Action<ActivityLogModelOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -85,6 +87,7 @@ public static class ActivityLogModelBuilderExtensions
             options.ConfigureEntity?.Invoke(entity);
         });
 
+        Outbox.OutboxModel.Add(modelBuilder, options);
         return modelBuilder;
     }
 }

@@ -8,10 +8,26 @@ public sealed class ActivityLogModelOptions
     /// <summary>The default table name.</summary>
     public const string DefaultTableName = "activity_events";
 
+    /// <summary>The default name of the outbox entries table.</summary>
+    public const string DefaultOutboxTableName = "activity_outbox";
+
+    /// <summary>The default name of the outbox batches table.</summary>
+    public const string DefaultOutboxBatchTableName = "activity_outbox_batches";
+
     /// <summary>The table name; <see cref="DefaultTableName"/> by default.</summary>
     public string TableName { get; set; } = DefaultTableName;
 
-    /// <summary>The schema, or <see langword="null"/> for the model's default schema.</summary>
+    /// <summary>
+    /// The outbox entries table (one row per event waiting for a delivery destination, such as a webhook endpoint), in
+    /// the same schema; <see cref="DefaultOutboxTableName"/> by default. Always mapped, but written only when a delivery
+    /// package (webhooks) registers subscribers; empty otherwise.
+    /// </summary>
+    public string OutboxTableName { get; set; } = DefaultOutboxTableName;
+
+    /// <summary>The outbox batches table (delivery attempts, leases, dead letters), in the same schema; <see cref="DefaultOutboxBatchTableName"/> by default.</summary>
+    public string OutboxBatchTableName { get; set; } = DefaultOutboxBatchTableName;
+
+    /// <summary>The schema of all three tables, or <see langword="null"/> for the model's default schema.</summary>
     public string? Schema { get; set; }
 
     /// <summary>

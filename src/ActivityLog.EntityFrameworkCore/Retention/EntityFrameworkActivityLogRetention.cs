@@ -1,3 +1,4 @@
+using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Reading;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,12 @@ internal sealed class EntityFrameworkActivityLogRetention<TContext>(
         await using (lease.ConfigureAwait(false))
         {
             var events = lease.Context.Set<StoredActivityEvent>();
+            // Events still waiting in the outbox (undelivered, or dead-lettered and redeliverable) are kept until their
+            // entries are gone: one probe per candidate on the entries' (event_id, destination) unique index.
+            var outbox = OutboxWriter.IsMapped(lease.Context.Model) ? lease.Context.Set<OutboxEntryRow>() : null;
+            var old = outbox is not null
+                ? events.Where(e => e.OccurredAt < cutoffUtc && !outbox.Any(o => o.EventId == e.Id))
+                : events.Where(e => e.OccurredAt < cutoffUtc);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -35,7 +42,7 @@ internal sealed class EntityFrameworkActivityLogRetention<TContext>(
                 // accept a LIMIT there (a plain DELETE … LIMIT is not portable). No ORDER BY: every batch only holds
                 // rows past the cutoff, the loop runs until none is left, and on PostgreSQL the occurred_at index is
                 // BRIN, which finds old block ranges fast but cannot supply an order (a sort would grow with the backlog).
-                var oldest = events.Where(e => e.OccurredAt < cutoffUtc).Select(e => e.Id).Take(batchSize);
+                var oldest = old.Select(e => e.Id).Take(batchSize);
                 int deleted = await events.Where(e => oldest.Contains(e.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 total += deleted;
                 if (deleted < batchSize)

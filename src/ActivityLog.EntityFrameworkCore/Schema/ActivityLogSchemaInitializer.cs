@@ -223,8 +223,9 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
     }
 
     /// <summary>
-    /// The operations that create our table in an empty database (EnsureSchema, CreateTable, CreateIndex), minus
-    /// what already exists: all of them when the table is missing, else the indexes the table lacks.
+    /// The operations that create our tables in an empty database (EnsureSchema, CreateTable, CreateIndex), minus
+    /// what already exists: a missing table with its indexes, and the indexes an existing table lacks. Our tables are
+    /// the activity log table and, when the model maps them, the outbox tables next to it (same schema).
     /// </summary>
     private static async Task<List<MigrationOperation>> MissingOperationsAsync(
         DbContext context,
@@ -233,13 +234,22 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
         SchemaCatalog catalog,
         CancellationToken cancellationToken)
     {
+        var tables = new HashSet<string>(StringComparer.Ordinal) { target.Table };
+        foreach (var type in new[] { typeof(Outbox.OutboxEntryRow), typeof(Outbox.OutboxBatchRow) })
+        {
+            if (model.FindEntityType(type) is { } outbox && outbox.GetTableName() is { } name && outbox.GetSchema() == target.Schema)
+            {
+                tables.Add(name);
+            }
+        }
+
         var ours = context.GetService<IMigrationsModelDiffer>()
             .GetDifferences(source: null, model.GetRelationalModel())
             .Where(operation => operation switch
             {
                 EnsureSchemaOperation schema => schema.Name == target.Schema,
-                CreateTableOperation table => table.Name == target.Table && table.Schema == target.Schema,
-                CreateIndexOperation index => index.Table == target.Table && index.Schema == target.Schema,
+                CreateTableOperation table => tables.Contains(table.Name) && table.Schema == target.Schema,
+                CreateIndexOperation index => tables.Contains(index.Table) && index.Schema == target.Schema,
                 _ => false,
             })
             .ToList();
@@ -248,17 +258,29 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!await catalog.TableExistsAsync(connection, target.Table, target.Schema, cancellationToken).ConfigureAwait(false))
+            var missingTables = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var table in tables)
             {
-                return ours;
+                if (!await catalog.TableExistsAsync(connection, table, target.Schema, cancellationToken).ConfigureAwait(false))
+                {
+                    missingTables.Add(table);
+                }
             }
 
             var missing = new List<MigrationOperation>();
-            foreach (var index in ours.OfType<CreateIndexOperation>())
+            foreach (var operation in ours)
             {
-                if (!await catalog.IndexExistsAsync(connection, index.Name, target.Schema, cancellationToken).ConfigureAwait(false))
+                bool add = operation switch
                 {
-                    missing.Add(index);
+                    EnsureSchemaOperation => missingTables.Count > 0,
+                    CreateTableOperation table => missingTables.Contains(table.Name),
+                    CreateIndexOperation index => missingTables.Contains(index.Table) ||
+                        !await catalog.IndexExistsAsync(connection, index.Name, target.Schema, cancellationToken).ConfigureAwait(false),
+                    _ => false,
+                };
+                if (add)
+                {
+                    missing.Add(operation);
                 }
             }
 

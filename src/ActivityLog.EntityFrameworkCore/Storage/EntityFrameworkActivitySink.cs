@@ -1,3 +1,4 @@
+using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -24,6 +25,11 @@ namespace ActivityLog.EntityFrameworkCore.Storage;
 /// but whose reply was lost, say) are skipped, so a retried batch never duplicates a row and never fails because some
 /// of its ids exist. When the table does not exist the write throws, and the dispatcher retries it.
 /// </para>
+/// <para>
+/// With outbox subscribers registered (a delivery package), the events' outbox entries go into the same transaction as
+/// the events, only for the events this write stores (an event stored by an earlier attempt already had its entries,
+/// which may since have been delivered and deleted), and the process's delivery workers are woken after the commit.
+/// </para>
 /// </remarks>
 /// <typeparam name="TContext">The host's context; its model maps <see cref="StoredActivityEvent"/>.</typeparam>
 internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
@@ -43,12 +49,14 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     private readonly IActivityBulkWriter[] _bulkWriters;
     private readonly ILogger _logger;
     private readonly int _parallelBulkWrites;
+    private readonly OutboxWriter _outbox;
 
     public EntityFrameworkActivitySink(
         IServiceScopeFactory scopes,
         ActivityLogSchemaInitializer<TContext> schema,
         IEnumerable<IActivityBulkWriter> bulkWriters,
         Microsoft.Extensions.Options.IOptions<ActivityLogStoreOptions> options,
+        OutboxWriter outbox,
         ILogger<EntityFrameworkActivitySink<TContext>> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,6 +65,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         _schema = schema;
         _bulkWriters = [.. bulkWriters];
         _logger = logger;
+        _outbox = outbox;
     }
 
     public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
@@ -76,6 +85,9 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             rows[i] = StoredActivityEvent.FromActivityEvent(batch[i]);
         }
 
+        // Null (and nothing more to do) unless a subscriber accepts an event of the batch.
+        var entries = _outbox.Plan(batch);
+
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
@@ -83,17 +95,27 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             try
             {
                 EnsureMapped(context);
+                if (entries is not null)
+                {
+                    OutboxWriter.EnsureMapped(context);
+                }
+
                 var writer = FindBulkWriter(context);
                 int parts = writer is not null && _parallelBulkWrites > 1
                     ? Math.Min(_parallelBulkWrites, rows.Length / MinRowsPerParallelWrite)
                     : 1;
                 if (parts <= 1)
                 {
-                    await WriteAsync(context, writer, rows, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(context, writer, rows, entries, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await WriteInPartsAsync(context, writer!, rows, parts, cancellationToken).ConfigureAwait(false);
+                    await WriteInPartsAsync(context, writer!, rows, entries, parts, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (entries is not null)
+                {
+                    _outbox.Notify();
                 }
             }
             finally
@@ -111,20 +133,21 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// indexes on more than one core. Each part is all-or-nothing and idempotent, so when one fails the batch is
     /// retried as a whole and the parts already stored are skipped.
     /// </summary>
-    private async Task WriteInPartsAsync(DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, int parts, CancellationToken cancellationToken)
+    private async Task WriteInPartsAsync(
+        DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[]? entries, int parts, CancellationToken cancellationToken)
     {
         int size = (rows.Length + parts - 1) / parts;
         var writes = new Task[parts];
-        writes[0] = WriteAsync(first, writer, rows[..size], cancellationToken);
+        writes[0] = WriteAsync(first, writer, rows[..size], entries?[..size], cancellationToken);
         for (int p = 1; p < parts; p++)
         {
-            var part = rows[(p * size)..Math.Min(rows.Length, (p + 1) * size)];
-            writes[p] = WritePartAsync(part, cancellationToken);
+            var range = (p * size)..Math.Min(rows.Length, (p + 1) * size);
+            writes[p] = WritePartAsync(rows[range], entries?[range], cancellationToken);
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);
 
-        async Task WritePartAsync(StoredActivityEvent[] part, CancellationToken ct)
+        async Task WritePartAsync(StoredActivityEvent[] part, OutboxEntryRow[]?[]? partEntries, CancellationToken ct)
         {
             var partScope = _scopes.CreateAsyncScope();
             await using (partScope.ConfigureAwait(false))
@@ -132,7 +155,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                 var (context, owned) = await ResolveContextAsync(partScope.ServiceProvider, ct).ConfigureAwait(false);
                 try
                 {
-                    await WriteAsync(context, writer, part, ct).ConfigureAwait(false);
+                    await WriteAsync(context, writer, part, partEntries, ct).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -155,9 +178,25 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     }
 
     /// <summary>Writes rows through a context: the bulk writer that accepted it, or the generic path.</summary>
-    private async Task WriteAsync(DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    private async Task WriteAsync(
+        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[]? entries, CancellationToken cancellationToken)
     {
         var strategy = context.Database.CreateExecutionStrategy();
+        if (entries is not null && Array.Exists(entries, e => e is not null))
+        {
+            int inserted = await strategy.ExecuteAsync(
+                (writer, rows, entries),
+                static (ctx, state, ct) => InsertMissingWithOutboxAsync(ctx, state.writer, state.rows, state.entries, ct),
+                verifySucceeded: null,
+                cancellationToken).ConfigureAwait(false);
+            if (inserted < rows.Length)
+            {
+                StorageLog.SkippedStoredEvents(_logger, rows.Length - inserted, rows.Length);
+            }
+
+            return;
+        }
+
         if (writer is not null)
         {
             await strategy.ExecuteAsync(
@@ -254,6 +293,90 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             tracker.Clear();
             tracker.AutoDetectChangesEnabled = autoDetect;
         }
+    }
+
+    /// <summary>
+    /// Events and their outbox entries in one transaction: find which events of the batch are stored already, then write
+    /// the others (through the bulk writer, which then writes in this transaction, or the change tracker) and the
+    /// entries of exactly those.
+    /// </summary>
+    /// <returns>The number of events inserted.</returns>
+    private static async Task<int> InsertMissingWithOutboxAsync(
+        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[] entries, CancellationToken cancellationToken)
+    {
+        var tracker = context.ChangeTracker;
+        tracker.Clear();
+        bool autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var stored = await StoredIdsAsync(context, rows, cancellationToken).ConfigureAwait(false);
+                var missing = new List<StoredActivityEvent>(rows.Length - (stored?.Count ?? 0));
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    if (stored is not null && stored.Contains(rows[i].Id))
+                    {
+                        continue;
+                    }
+
+                    missing.Add(rows[i]);
+                    if (writer is null)
+                    {
+                        context.Add(rows[i]);
+                    }
+
+                    foreach (var entry in entries[i] ?? [])
+                    {
+                        // A fresh row per attempt: the execution strategy may run this again after a failed commit.
+                        context.Add(new OutboxEntryRow { Destination = entry.Destination, EventId = entry.EventId, CreatedAt = entry.CreatedAt });
+                    }
+                }
+
+                if (missing.Count > 0)
+                {
+                    if (writer is not null)
+                    {
+                        await writer.WriteAsync(context, missing, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await context.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return missing.Count;
+            }
+        }
+        finally
+        {
+            tracker.Clear();
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>The ids of the rows that are already stored, or <see langword="null"/> when none is.</summary>
+    private static async Task<HashSet<Guid>?> StoredIdsAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    {
+        var set = context.Set<StoredActivityEvent>();
+        HashSet<Guid>? stored = null;
+        for (int start = 0; start < rows.Length; start += ExistingIdsChunkSize)
+        {
+            int count = Math.Min(ExistingIdsChunkSize, rows.Length - start);
+            var ids = new Guid[count];
+            for (int i = 0; i < count; i++)
+            {
+                ids[i] = rows[start + i].Id;
+            }
+
+            foreach (var id in await set.Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (stored ??= []).Add(id);
+            }
+        }
+
+        return stored;
     }
 
     /// <summary>

@@ -22,6 +22,12 @@ namespace ActivityLog.EntityFrameworkCore;
 /// transaction on it, and must leave neither open. It
 /// throws on failure. Implementations are singletons and must be thread-safe.
 /// </para>
+/// <para>
+/// When the store also writes outbox entries for the batch (a delivery package registered subscribers), it calls
+/// <see cref="WriteAsync"/> with <c>context.Database.CurrentTransaction</c> already open, passing only rows that are
+/// not yet stored: the writer must then write them in that transaction, neither beginning nor committing one, and
+/// throw on any failure (the store rolls the whole transaction back and retries).
+/// </para>
 /// </remarks>
 public interface IActivityBulkWriter
 {

@@ -36,7 +36,7 @@ public sealed class CreateSchemaOnStartTests
         await host.Dispatcher.FlushAsync();
 
         (await database.ExistsAsync()).Should().BeTrue();
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events"))
             .Should().Contain(DefaultIndexes).And.HaveCount(DefaultIndexes.Length + 1, "the five indexes of the model plus the primary key's");
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events WHERE name = 'activity_log.user.created'"))
@@ -73,9 +73,9 @@ public sealed class CreateSchemaOnStartTests
             await host.Dispatcher.FlushAsync();
         }
 
-        // Our table is added; the host's own missing table (orders) is the host's business, not ours.
+        // Our tables are added; the host's own missing table (orders) is the host's business, not ours.
         (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString))
-            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "customers"));
+            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "customers"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM customers WHERE \"Name\" = 'Acme'")).Should().Be(1);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events")).Should().Be(1);
@@ -147,7 +147,8 @@ public sealed class CreateSchemaOnStartTests
 
         // SQLite has no schemas: EF Core ignores the configured one there.
         string table = provider == DatabaseProvider.Sqlite ? "audit_events" : "audit.audit_events";
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(table);
+        string prefix = provider == DatabaseProvider.Sqlite ? "" : "audit.";
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", table);
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "audit_events"))
             .Should().Contain(DefaultIndexes.Select(i => i.Replace("activity_events", "audit_events", StringComparison.Ordinal)));
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, $"SELECT count(*) FROM {table}")).Should().Be(1);
@@ -177,7 +178,7 @@ public sealed class CreateSchemaOnStartTests
             }
         }
 
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
     }
 
@@ -272,7 +273,7 @@ public sealed class CreateSchemaOnStartTests
         // Once the cause is gone, the next writer's wait starts a new attempt, which succeeds.
         Directory.CreateDirectory(folder);
         await initializer.WhenReadyAsync(default);
-        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events");
+        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches");
         initializer.WhenReadyAsync(default).IsCompletedSuccessfully.Should().BeTrue("a finished attempt answers at once");
     }
 

@@ -1,0 +1,495 @@
+using System.Data.Common;
+using ActivityLog.Delivery;
+using ActivityLog.EntityFrameworkCore.Reading;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ActivityLog.EntityFrameworkCore.Outbox;
+
+/// <summary>
+/// <see cref="IActivityOutbox"/> over the outbox tables of the host's <typeparamref name="TContext"/>: each call opens
+/// a context of its own (as the reader does) and runs in one transaction.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Claims are safe across processes. On PostgreSQL the rows a claim reads are locked with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass over each other's batches and entries instead of waiting.
+/// On SQLite the claim's transaction is a write transaction from its first statement (<c>BEGIN IMMEDIATE</c>), so
+/// claims run one at a time. On any other provider every state change is a conditional <c>UPDATE</c> (compare and
+/// set) whose row count tells whether this claim won; a claim that lost a race tries again.
+/// </para>
+/// <para>
+/// The lease's expiry doubles as a fencing token: <see cref="RetryLaterAsync"/> and <see cref="DeadLetterAsync"/> only
+/// change a batch still leased under the claim they were given, so a worker whose lease ran out (and whose batch
+/// another worker claimed since) cannot release the newer claim. <see cref="CompleteAsync"/> always removes the batch:
+/// delivered is delivered.
+/// </para>
+/// </remarks>
+/// <typeparam name="TContext">The host's context; its model maps the outbox (<c>modelBuilder.AddActivityLog()</c>).</typeparam>
+internal sealed class EntityFrameworkActivityOutbox<TContext>(
+    IServiceScopeFactory scopes,
+    ActivityOutboxSignal signal,
+    TimeProvider timeProvider,
+    ILogger<EntityFrameworkActivityOutbox<TContext>> logger) : IActivityOutbox
+    where TContext : DbContext
+{
+    /// <summary>How often a claim that lost a compare-and-set race (providers without row locks) starts over.</summary>
+    private const int MaxClaimRounds = 8;
+
+    private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    public async Task<ActivityOutboxBatch?> ClaimAsync(string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentOutOfRangeException.ThrowIfLessThan(claim.MaxEvents, 1, nameof(claim));
+        ArgumentOutOfRangeException.ThrowIfLessThan(claim.MaxBytes, 1, nameof(claim));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(claim.Lease, TimeSpan.Zero, nameof(claim));
+
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var strategy = context.Database.CreateExecutionStrategy();
+            for (int round = 0; round < MaxClaimRounds; round++)
+            {
+                var outcome = await strategy.ExecuteAsync(
+                    (this, destination, claim),
+                    static (ctx, state, ct) => state.Item1.TryClaimAsync(ctx, state.destination, state.claim, ct),
+                    verifySucceeded: null,
+                    cancellationToken).ConfigureAwait(false);
+                if (outcome.Batch is not null || !outcome.TryAgain)
+                {
+                    if (outcome.Batch is { } batch)
+                    {
+                        OutboxLog.Claimed(logger, batch.Id, batch.Destination, batch.Events.Count, batch.Attempt);
+                    }
+
+                    return outcome.Batch;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    public async Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var strategy = context.Database.CreateExecutionStrategy();
+            await strategy.ExecuteAsync(
+                batch,
+                static async (ctx, b, ct) =>
+                {
+                    var transaction = await ctx.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        Guid id = b.Id;
+                        string destination = b.Destination;
+                        await ctx.Set<OutboxEntryRow>().Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                        await ctx.Set<OutboxBatchRow>().Where(r => r.Id == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                        await transaction.CommitAsync(ct).ConfigureAwait(false);
+                        return true;
+                    }
+                },
+                verifySucceeded: null,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task RetryLaterAsync(ActivityOutboxBatch batch, DateTimeOffset retryAt, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(reason);
+        Guid id = batch.Id;
+        DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
+        DateTime next = OutboxTime.Truncate(retryAt);
+        string error = Truncate(reason);
+        int changed = await UpdateAsync(
+            set => set.Where(r => r.Id == id && r.Status == OutboxBatchRow.Pending && r.LeaseExpiresAt == fence)
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                        .SetProperty(r => r.NextAttemptAt, next)
+                        .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                        .SetProperty(r => r.LastError, error),
+                    cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            OutboxLog.LeaseLost(logger, batch.Id, batch.Destination, "retry later");
+        }
+    }
+
+    public async Task DeadLetterAsync(ActivityOutboxBatch batch, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(reason);
+        Guid id = batch.Id;
+        DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
+        DateTime now = OutboxTime.Truncate(timeProvider.GetUtcNow());
+        string error = Truncate(reason);
+        int changed = await UpdateAsync(
+            set => set.Where(r => r.Id == id && r.Status == OutboxBatchRow.Pending && r.LeaseExpiresAt == fence)
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                        .SetProperty(r => r.Status, OutboxBatchRow.Dead)
+                        .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                        .SetProperty(r => r.DeadLetteredAt, now)
+                        .SetProperty(r => r.LastError, error),
+                    cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            OutboxLog.LeaseLost(logger, batch.Id, batch.Destination, "dead-letter");
+        }
+        else
+        {
+            OutboxLog.DeadLettered(logger, batch.Id, batch.Destination, batch.Attempt + 1);
+        }
+    }
+
+    public async Task<IReadOnlyList<ActivityOutboxDeadLetter>> ListDeadLettersAsync(string? destination, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1_000);
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var batches = context.Set<OutboxBatchRow>().AsNoTracking().Where(r => r.Status == OutboxBatchRow.Dead);
+            if (destination is not null)
+            {
+                batches = batches.Where(r => r.Destination == destination);
+            }
+
+            var entries = context.Set<OutboxEntryRow>();
+            var rows = await batches
+                .OrderBy(r => r.DeadLetteredAt).ThenBy(r => r.Id)
+                .Take(limit)
+                .Select(r => new { Batch = r, Count = entries.Count(e => e.Destination == r.Destination && e.BatchId == r.Id) })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => new ActivityOutboxDeadLetter(
+                r.Batch.Id,
+                r.Batch.Destination,
+                r.Count,
+                r.Batch.Attempt,
+                r.Batch.LastError ?? "",
+                OutboxTime.Read(r.Batch.CreatedAt),
+                OutboxTime.Read(r.Batch.DeadLetteredAt ?? r.Batch.CreatedAt)))];
+        }
+    }
+
+    public async Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default)
+    {
+        DateTime now = OutboxTime.Truncate(timeProvider.GetUtcNow());
+        int changed = await UpdateAsync(
+            set => set.Where(r => r.Id == batchId && r.Status == OutboxBatchRow.Dead)
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(r => r.Attempt, 0)
+                        .SetProperty(r => r.Status, OutboxBatchRow.Pending)
+                        .SetProperty(r => r.NextAttemptAt, now)
+                        .SetProperty(r => r.LeaseExpiresAt, (DateTime?)null)
+                        .SetProperty(r => r.DeadLetteredAt, (DateTime?)null),
+                    cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        // Due now: wake this process's workers rather than leave the batch to their next poll.
+        signal.Notify();
+        return true;
+    }
+
+    public async Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var dead = context.Set<OutboxBatchRow>().Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Dead).Select(r => (Guid?)r.Id);
+            return await context.Set<OutboxEntryRow>()
+                .Where(e => e.Destination == destination && (e.BatchId == null || !dead.Contains(e.BatchId)))
+                .LongCountAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One claim attempt in one transaction: a due batch, else a new one; <c>TryAgain</c> when a race was lost.</summary>
+    private async Task<ClaimOutcome> TryClaimAsync(DbContext context, string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken)
+    {
+        context.ChangeTracker.Clear();
+        var database = context.Database;
+        bool npgsql = database.ProviderName == NpgsqlProvider;
+        var now = OutboxTime.Truncate(timeProvider.GetUtcNow());
+        var leaseExpires = OutboxTime.Truncate(timeProvider.GetUtcNow() + claim.Lease);
+        var batches = context.Set<OutboxBatchRow>();
+        var entries = context.Set<OutboxEntryRow>();
+
+        // Idle polls are the common case: look without a transaction first, so that an empty outbox never takes SQLite's
+        // write lock (which the store's writes need) and costs PostgreSQL two index probes.
+        bool work = await entries.AnyAsync(e => e.Destination == destination && e.BatchId == null, cancellationToken).ConfigureAwait(false) ||
+            await batches.AnyAsync(
+                r => r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now),
+                cancellationToken).ConfigureAwait(false);
+        if (!work)
+        {
+            return ClaimOutcome.Nothing;
+        }
+
+        var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            // 1. A batch formed earlier that is due again: its retry time has come, or its lease ran out.
+            Guid? dueId;
+            if (npgsql)
+            {
+                dueId = await ScalarGuidAsync(
+                    context,
+                    $"SELECT id FROM {Table<OutboxBatchRow>(context)} WHERE destination = @d AND status = @s AND next_attempt_at <= @now " +
+                    "AND (lease_expires_at IS NULL OR lease_expires_at <= @now) ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    [("d", destination), ("s", OutboxBatchRow.Pending), ("now", now)],
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                dueId = await batches.AsNoTracking()
+                    .Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now &&
+                        (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now))
+                    .OrderBy(r => r.NextAttemptAt).ThenBy(r => r.Id)
+                    .Select(r => (Guid?)r.Id)
+                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (dueId is { } id)
+            {
+                int taken = await batches
+                    .Where(r => r.Id == id && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now))
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, leaseExpires), cancellationToken).ConfigureAwait(false);
+                if (taken == 0)
+                {
+                    return ClaimOutcome.Lost;
+                }
+
+                var row = await batches.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+                var eventIds = await entries.AsNoTracking()
+                    .Where(e => e.Destination == destination && e.BatchId == id)
+                    .OrderBy(e => e.Id)
+                    .Select(e => e.EventId)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var events = await LoadEventsAsync(context, eventIds, cancellationToken).ConfigureAwait(false);
+                if (events.Count == 0)
+                {
+                    // Nothing left to send (the events were deleted by hand): the batch is done.
+                    await entries.Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    await batches.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return ClaimOutcome.Lost;
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new ClaimOutcome(new ActivityOutboxBatch(id, destination, row.Attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
+            }
+
+            // 2. A new batch from the destination's oldest unbatched entries.
+            List<(long Id, Guid EventId)> candidates;
+            if (npgsql)
+            {
+                candidates = await EntryCandidatesAsync(
+                    context,
+                    $"SELECT id, event_id FROM {Table<OutboxEntryRow>(context)} WHERE destination = @d AND batch_id IS NULL ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED",
+                    [("d", destination), ("n", claim.MaxEvents)],
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                candidates = [.. (await entries.AsNoTracking()
+                    .Where(e => e.Destination == destination && e.BatchId == null)
+                    .OrderBy(e => e.Id)
+                    .Take(claim.MaxEvents)
+                    .Select(e => new { e.Id, e.EventId })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(e => (e.Id, e.EventId))];
+            }
+
+            if (candidates.Count == 0)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return ClaimOutcome.Nothing;
+            }
+
+            var loaded = await LoadEventsAsync(context, [.. candidates.Select(c => c.EventId)], cancellationToken).ConfigureAwait(false);
+            var byId = loaded.ToDictionary(e => e.Id);
+            var takenEntries = new List<long>(candidates.Count);
+            var batchEvents = new List<ActivityEvent>(candidates.Count);
+            long bytes = 0;
+            foreach (var (entryId, eventId) in candidates)
+            {
+                if (!byId.TryGetValue(eventId, out var activityEvent))
+                {
+                    // An entry whose event is gone joins the batch and is deleted with it; it sends nothing.
+                    takenEntries.Add(entryId);
+                    continue;
+                }
+
+                long size = claim.MeasureBytes is { } measure ? measure(activityEvent) : 0;
+                if (batchEvents.Count > 0 && bytes + size > claim.MaxBytes)
+                {
+                    break;
+                }
+
+                bytes += size;
+                takenEntries.Add(entryId);
+                batchEvents.Add(activityEvent);
+            }
+
+            var batchId = Guid.CreateVersion7(timeProvider.GetUtcNow());
+            if (batchEvents.Count == 0)
+            {
+                await entries.Where(e => takenEntries.Contains(e.Id) && e.BatchId == null).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return ClaimOutcome.Lost;
+            }
+
+            batches.Add(new OutboxBatchRow
+            {
+                Id = batchId,
+                Destination = destination,
+                Attempt = 0,
+                Status = OutboxBatchRow.Pending,
+                NextAttemptAt = now,
+                LeaseExpiresAt = leaseExpires,
+                CreatedAt = now,
+            });
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            context.ChangeTracker.Clear();
+            Guid? newBatch = batchId;
+            int joined = await entries
+                .Where(e => takenEntries.Contains(e.Id) && e.BatchId == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.BatchId, newBatch), cancellationToken).ConfigureAwait(false);
+            if (joined != takenEntries.Count)
+            {
+                // Another claimer batched some of these entries first (providers without row locks): start over.
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return ClaimOutcome.Lost;
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new ClaimOutcome(new ActivityOutboxBatch(batchId, destination, 0, batchEvents, OutboxTime.Read(leaseExpires)), TryAgain: false);
+        }
+    }
+
+    /// <summary>The events with these ids, in the order of the ids (missing ones left out).</summary>
+    private static async Task<List<ActivityEvent>> LoadEventsAsync(DbContext context, List<Guid> ids, CancellationToken cancellationToken)
+    {
+        var rows = await context.Set<StoredActivityEvent>().AsNoTracking()
+            .Where(e => ids.Contains(e.Id))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var byId = rows.ToDictionary(r => r.Id);
+        var events = new List<ActivityEvent>(rows.Count);
+        foreach (var id in ids)
+        {
+            if (byId.TryGetValue(id, out var row))
+            {
+                events.Add(row.ToActivityEvent());
+            }
+        }
+
+        return events;
+    }
+
+    private async Task<int> UpdateAsync(Func<DbSet<OutboxBatchRow>, Task<int>> update, CancellationToken cancellationToken)
+    {
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var strategy = context.Database.CreateExecutionStrategy();
+            return await strategy.ExecuteAsync(
+                update,
+                static (ctx, u, _) => u(ctx.Set<OutboxBatchRow>()),
+                verifySucceeded: null,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Truncate(string reason) =>
+        reason.Length <= OutboxBatchRow.MaxErrorLength ? reason : reason[..OutboxBatchRow.MaxErrorLength];
+
+    private static TContext Mapped(TContext context)
+    {
+        if (!OutboxWriter.IsMapped(context.Model))
+        {
+            throw new InvalidOperationException(
+                $"The model of {typeof(TContext).Name} has no outbox tables: call modelBuilder.AddActivityLog() in its OnModelCreating (it maps them) and add a migration.");
+        }
+
+        return context;
+    }
+
+    private static string Table<TRow>(DbContext context)
+    {
+        var entityType = context.Model.FindEntityType(typeof(TRow))!;
+        return context.GetService<ISqlGenerationHelper>().DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema());
+    }
+
+    // The PostgreSQL row-locking reads are plain commands on the context's connection and transaction: EF Core has no
+    // FOR UPDATE SKIP LOCKED, and wrapping raw SQL in a composed query would move the lock into a subquery.
+    private static async Task<Guid?> ScalarGuidAsync(DbContext context, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var command = CreateCommand(context, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is Guid id ? id : null;
+        }
+    }
+
+    private static async Task<List<(long Id, Guid EventId)>> EntryCandidatesAsync(DbContext context, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var result = new List<(long, Guid)>();
+        var command = CreateCommand(context, sql, parameters);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add((reader.GetInt64(0), reader.GetGuid(1)));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static DbCommand CreateCommand(DbContext context, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private readonly record struct ClaimOutcome(ActivityOutboxBatch? Batch, bool TryAgain)
+    {
+        public static ClaimOutcome Nothing => new(null, TryAgain: false);
+
+        public static ClaimOutcome Lost => new(null, TryAgain: true);
+    }
+}

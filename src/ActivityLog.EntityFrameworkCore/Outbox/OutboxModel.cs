@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace ActivityLog.EntityFrameworkCore.Outbox;
+
+/// <summary>Maps the two outbox tables next to the activity log table (same schema).</summary>
+internal static class OutboxModel
+{
+    public static void Add(ModelBuilder modelBuilder, ActivityLogModelOptions options)
+    {
+        string entries = options.OutboxTableName;
+        string batches = options.OutboxBatchTableName;
+        if (string.IsNullOrWhiteSpace(entries) || string.IsNullOrWhiteSpace(batches))
+        {
+            throw new ArgumentException("The outbox tables need names.", nameof(options));
+        }
+
+        modelBuilder.Entity<OutboxEntryRow>(entity =>
+        {
+            entity.ToTable(entries, options.Schema);
+            entity.HasKey(e => e.Id).HasName($"pk_{entries}");
+            entity.Property(e => e.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            entity.Property(e => e.Destination).HasColumnName("destination").HasMaxLength(OutboxBatchRow.MaxDestinationLength).IsRequired();
+            entity.Property(e => e.EventId).HasColumnName("event_id");
+            entity.Property(e => e.BatchId).HasColumnName("batch_id");
+            entity.Property(e => e.CreatedAt).HasColumnName("created_at");
+
+            // One entry per event and destination (a retried write cannot add a second); event_id first, so that
+            // retention's "has this event entries left" probe is an index lookup.
+            entity.HasIndex(e => new { e.EventId, e.Destination }, $"ux_{entries}_event_destination").IsUnique();
+            // Forming a batch reads a destination's unbatched entries oldest first (batch_id IS NULL, by id); loading,
+            // completing and counting a batch reads its entries (destination, batch_id).
+            entity.HasIndex(e => new { e.Destination, e.BatchId, e.Id }, $"ix_{entries}_destination_batch");
+        });
+
+        modelBuilder.Entity<OutboxBatchRow>(entity =>
+        {
+            entity.ToTable(batches, options.Schema);
+            entity.HasKey(e => e.Id).HasName($"pk_{batches}");
+            entity.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
+            entity.Property(e => e.Destination).HasColumnName("destination").HasMaxLength(OutboxBatchRow.MaxDestinationLength).IsRequired();
+            entity.Property(e => e.Attempt).HasColumnName("attempt");
+            entity.Property(e => e.Status).HasColumnName("status").HasMaxLength(16).IsRequired();
+            entity.Property(e => e.NextAttemptAt).HasColumnName("next_attempt_at");
+            entity.Property(e => e.LeaseExpiresAt).HasColumnName("lease_expires_at");
+            entity.Property(e => e.LastError).HasColumnName("last_error").HasMaxLength(OutboxBatchRow.MaxErrorLength);
+            entity.Property(e => e.CreatedAt).HasColumnName("created_at");
+            entity.Property(e => e.DeadLetteredAt).HasColumnName("dead_lettered_at");
+
+            // The claim polls a destination's pending batches that are due; the dead-letter listing reads status "dead".
+            entity.HasIndex(e => new { e.Destination, e.Status, e.NextAttemptAt }, $"ix_{batches}_due");
+        });
+    }
+}

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using ActivityLog.Delivery;
+using ActivityLog.EntityFrameworkCore.ChangeCapture;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace ActivityLog.EntityFrameworkCore.Outbox;
+
+/// <summary>
+/// The write side of the outbox, shared by the store's write paths (queued sink, bulk writers, transactional
+/// recording and change capture): asks every registered <see cref="IActivityOutboxSubscriber"/> about each event and
+/// builds the entry rows that go into the same transaction as the events. With no subscriber registered it builds
+/// nothing and costs one field read per batch.
+/// </summary>
+/// <remarks>Thread-safe: the subscriber list is fixed at construction, and <c>Accepts</c> is pure by contract.</remarks>
+internal sealed class OutboxWriter
+{
+    private static readonly ConditionalWeakTable<IModel, ActivityRowInserter> Inserters = [];
+
+    private readonly IActivityOutboxSubscriber[] _subscribers;
+    private readonly ActivityOutboxSignal _signal;
+    private readonly TimeProvider _time;
+
+    public OutboxWriter(IEnumerable<IActivityOutboxSubscriber> subscribers, ActivityOutboxSignal signal, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(subscribers);
+        _subscribers = [.. subscribers];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var subscriber in _subscribers)
+        {
+            string destination = subscriber.Destination;
+            if (string.IsNullOrEmpty(destination) || destination.Length > OutboxBatchRow.MaxDestinationLength)
+            {
+                throw new InvalidOperationException(
+                    $"The outbox subscriber {subscriber.GetType().Name} has a destination name of {destination?.Length ?? 0} characters: it needs 1 to {OutboxBatchRow.MaxDestinationLength}.");
+            }
+
+            if (!names.Add(destination))
+            {
+                throw new InvalidOperationException($"Two outbox subscribers share the destination name '{destination}': each destination needs its own name.");
+            }
+        }
+
+        _signal = signal;
+        _time = time;
+    }
+
+    /// <summary>Whether any destination is registered; when not, no write path looks at the outbox at all.</summary>
+    public bool HasSubscribers => _subscribers.Length > 0;
+
+    /// <summary>
+    /// The entries of each event (aligned with <paramref name="events"/>; <see langword="null"/> where no subscriber
+    /// accepts it), or <see langword="null"/> when no event has any.
+    /// </summary>
+    public OutboxEntryRow[]?[]? Plan(IReadOnlyList<ActivityEvent> events)
+    {
+        if (_subscribers.Length == 0)
+        {
+            return null;
+        }
+
+        OutboxEntryRow[]?[]? plan = null;
+        DateTime now = Now();
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (EntriesFor(events[i], now) is { } entries)
+            {
+                (plan ??= new OutboxEntryRow[]?[events.Count])[i] = entries;
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>The entries for one event, or <see langword="null"/> when no subscriber accepts it.</summary>
+    public OutboxEntryRow[]? EntriesFor(ActivityEvent activityEvent) =>
+        _subscribers.Length == 0 ? null : EntriesFor(activityEvent, Now());
+
+    /// <summary>Wakes this process's delivery workers: call after a transaction with entries committed.</summary>
+    public void Notify() => _signal.Notify();
+
+    /// <summary>Whether the model maps the outbox (models built before it existed, or by hand, may not).</summary>
+    public static bool IsMapped(IModel model) => model.FindEntityType(typeof(OutboxEntryRow)) is not null;
+
+    /// <summary>Plain INSERTs of entry rows on the context's connection and transaction (from inside a commit, where <c>SaveChanges</c> cannot run).</summary>
+    public static ActivityRowInserter InserterFor(IModel model) =>
+        Inserters.GetValue(model, static m => new ActivityRowInserter(m.FindEntityType(typeof(OutboxEntryRow))!));
+
+    /// <summary>Throws a message that says what to do when entries must be written into a model without the outbox.</summary>
+    public static void EnsureMapped(DbContext context)
+    {
+        if (!IsMapped(context.Model))
+        {
+            throw new InvalidOperationException(
+                $"Outbox subscribers are registered (a delivery package such as webhooks), but the model of {context.GetType().Name} has no outbox tables: " +
+                "call modelBuilder.AddActivityLog() in its OnModelCreating (it maps them) and add a migration.");
+        }
+    }
+
+    private OutboxEntryRow[]? EntriesFor(ActivityEvent activityEvent, DateTime now)
+    {
+        List<OutboxEntryRow>? entries = null;
+        foreach (var subscriber in _subscribers)
+        {
+            if (subscriber.Accepts(activityEvent))
+            {
+                (entries ??= []).Add(new OutboxEntryRow { Destination = subscriber.Destination, EventId = activityEvent.Id, CreatedAt = now });
+            }
+        }
+
+        return entries?.ToArray();
+    }
+
+    private DateTime Now() => OutboxTime.Truncate(_time.GetUtcNow());
+}
+
+/// <summary>Times as the outbox stores them: UTC, to the microsecond, which every provider keeps exactly.</summary>
+internal static class OutboxTime
+{
+    public static DateTime Truncate(DateTimeOffset time)
+    {
+        var utc = time.UtcDateTime;
+        return new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMicrosecond), DateTimeKind.Utc);
+    }
+
+    public static DateTimeOffset Read(DateTime stored) => new(DateTime.SpecifyKind(stored, DateTimeKind.Utc));
+}

@@ -1,0 +1,112 @@
+using ActivityLog.Delivery;
+using ActivityLog.EntityFrameworkCore.Outbox;
+using ActivityLog.EntityFrameworkCore.Tests.Storage;
+using ActivityLog.EntityFrameworkCore.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ActivityLog.EntityFrameworkCore.Tests.Outbox;
+
+/// <summary>A destination for the tests: a name and which events it wants.</summary>
+internal sealed class TestSubscriber(string destination, Func<ActivityEvent, bool>? accepts = null) : IActivityOutboxSubscriber
+{
+    public string Destination { get; } = destination;
+
+    public bool Accepts(ActivityEvent activity) => accepts?.Invoke(activity) ?? true;
+}
+
+/// <summary>
+/// The EF Core store on <see cref="StoreTestContext"/> in a fresh database, with outbox subscribers and a fake clock,
+/// not hosted: the tests drive the sink and the outbox directly. Several instances may share one database (two
+/// "processes").
+/// </summary>
+internal sealed class OutboxTestHost : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2025, 6, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private readonly bool _ownsDatabase;
+
+    private OutboxTestHost(ServiceProvider services, TestDatabase database, FakeTimeProvider time, bool ownsDatabase)
+    {
+        Services = services;
+        Database = database;
+        Time = time;
+        _ownsDatabase = ownsDatabase;
+    }
+
+    public ServiceProvider Services { get; }
+
+    public TestDatabase Database { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public IActivityOutbox Outbox => Services.GetRequiredService<IActivityOutbox>();
+
+    public ActivityOutboxSignal Signal => Services.GetRequiredService<ActivityOutboxSignal>();
+
+    public static async Task<OutboxTestHost> CreateAsync(DatabaseProvider provider, params IActivityOutboxSubscriber[] subscribers)
+    {
+        var database = await TestDatabase.CreateAsync(provider, "outbox");
+        await StoreTestSupport.CreateTablesAsync<StoreTestContext>(database);
+        return Create(database, ownsDatabase: true, subscribers);
+    }
+
+    /// <summary>A second host on the same database (another app instance).</summary>
+    public OutboxTestHost Sibling(params IActivityOutboxSubscriber[] subscribers) => Create(Database, ownsDatabase: false, subscribers, Time);
+
+    private static OutboxTestHost Create(TestDatabase database, bool ownsDatabase, IActivityOutboxSubscriber[] subscribers, FakeTimeProvider? time = null)
+    {
+        time ??= new FakeTimeProvider(Start);
+        var services = StoreTestSupport.StoreServices<StoreTestContext>(database, configure: s =>
+        {
+            s.AddSingleton<TimeProvider>(time);
+            foreach (var subscriber in subscribers)
+            {
+                s.AddSingleton(subscriber);
+            }
+        });
+        return new OutboxTestHost(services, database, time, ownsDatabase);
+    }
+
+    /// <summary><paramref name="count"/> events through the real pipeline and the queued path's sink, as one batch.</summary>
+    public async Task<List<ActivityEvent>> WriteAsync(int count, string prefix = "r", string name = "activity_log.webhook.updated")
+    {
+        var events = await StoreTestSupport.ProcessAsync(Services, Enumerable.Range(0, count).Select(i => new ActivityEvent
+        {
+            Name = name,
+            Actor = ActivityActor.User(783, "Jane Doe"),
+            Resource = new ActivityResource("webhook", $"{prefix}{i}", "Logging"),
+            Timestamp = Time.GetUtcNow().AddTicks(i * 10),
+            AccountId = "acct-1",
+        }));
+        await StoreTestSupport.Sink<StoreTestContext>(Services).WriteBatchAsync(events, CancellationToken.None);
+        return events;
+    }
+
+    /// <summary>Every outbox entry, in id order.</summary>
+    public async Task<List<OutboxEntryRow>> EntriesAsync()
+    {
+        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database);
+        return await context.Set<OutboxEntryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+    }
+
+    /// <summary>Every outbox batch row.</summary>
+    public async Task<List<OutboxBatchRow>> BatchesAsync()
+    {
+        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database);
+        return await context.Set<OutboxBatchRow>().AsNoTracking().ToListAsync();
+    }
+
+    public static ActivityOutboxClaim Claim(int maxEvents = 100, TimeSpan? lease = null) =>
+        new() { MaxEvents = maxEvents, Lease = lease ?? TimeSpan.FromMinutes(1) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+}
