@@ -1,6 +1,7 @@
 // The ActivityLog quickstart: wire ActivityLog into a generic host with the EF Core store on an embedded SQLite file,
 // record the documentation's activities through the public API, then read the Activity Log page (Actor, Description,
 // Resource, Date) back from the database, newest first, and print the webhook payload of the stored user.updated event.
+// The events also go out as a signed webhook (from the store's outbox) to a receiver the sample hosts on 127.0.0.1.
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -10,6 +11,7 @@ using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Formatting;
 using ActivityLog.Samples.Quickstart;
 using ActivityLog.Serialization;
+using ActivityLog.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,11 +32,31 @@ if (builder.Configuration.GetConnectionString("ActivityLog") is null)
     File.Delete(databasePath);
 }
 
-builder.Services.AddSingleton<TimeProvider, SeedClock>();
+var clock = new SeedClock();
+builder.Services.AddSingleton<TimeProvider>(clock);
+
+// The webhook receiver: in a real system another service. appsettings.json points the "quickstart" endpoint at
+// "{receiver}", which is replaced here by the address the receiver bound; point ActivityLog:Webhooks:Endpoints:quickstart:Url
+// (or another endpoint) at your own receiver through configuration instead. It verifies on the sample's clock, which
+// runs from the documentation's date.
+string secret = builder.Configuration["ActivityLog:Webhooks:Endpoints:quickstart:Secret"] ?? "";
+var verifier = new Lazy<WebhookSignatureVerifier>(() => new WebhookSignatureVerifier([secret], timeProvider: clock));
+await using var receiver = await QuickstartWebhookReceiver.StartAsync(() => verifier.Value);
+bool toBuiltInReceiver = false;
+foreach (var endpoint in builder.Configuration.GetSection("ActivityLog:Webhooks:Endpoints").GetChildren())
+{
+    if (endpoint["Url"] is { } url && url.Contains("{receiver}", StringComparison.Ordinal))
+    {
+        endpoint["Url"] = url.Replace("{receiver}", receiver.BaseAddress, StringComparison.Ordinal);
+        toBuiltInReceiver = true;
+    }
+}
+
 builder.Services
     .AddActivityLog(builder.Configuration.GetSection("ActivityLog"))          // options, templates, redaction from appsettings.json
     .AddDescription("activity_log.webhook.removed", "removed the webhook {resource.name} from {related.name}") // or in code
-    .AddEntityFrameworkStore(db => db.UseSqlite(connectionString), store => store.CreateSchemaOnStart = true);
+    .AddEntityFrameworkStore(db => db.UseSqlite(connectionString), store => store.CreateSchemaOnStart = true)
+    .AddWebhooks();                                                           // endpoints from ActivityLog:Webhooks
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -87,6 +109,28 @@ PrintTable(
         e.Resource is { } r ? $"{r.Type} {r.Name ?? r.Id}" : "",
         e.Timestamp.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
     }).ToList());
+
+// The webhook: the store wrote an outbox entry per event in the same transaction, and the delivery worker sends them.
+Console.WriteLine();
+if (toBuiltInReceiver)
+{
+    var received = await receiver.ReceiveAsync(events: 7, TimeSpan.FromSeconds(30));
+    foreach (var webhook in received)
+    {
+        Console.WriteLine(webhook.Verified
+            ? $"Webhook received: {webhook.Events} events, signature verified (webhook-id {webhook.WebhookId})"
+            : $"Webhook received with a signature that did not verify (webhook-id {webhook.WebhookId})");
+    }
+
+    if (received.Where(w => w.Verified).Sum(w => w.Events) < 7)
+    {
+        Console.WriteLine("Webhook: not every event arrived within 30 seconds.");
+    }
+}
+else
+{
+    Console.WriteLine("Webhook: the endpoints point elsewhere (configuration), so the built-in receiver got nothing to show.");
+}
 
 Console.WriteLine();
 Console.WriteLine("Webhook payload of the stored activity_log.user.updated event:");

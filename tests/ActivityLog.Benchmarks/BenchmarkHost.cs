@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,4 +38,22 @@ internal sealed class StalledSink : IActivitySink
 {
     public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
         Task.Delay(Timeout.Infinite, cancellationToken);
+}
+
+/// <summary>A webhook receiver on 127.0.0.1 (Kestrel, any free port) that answers 204 to every POST.</summary>
+internal static class WebhookReceiver
+{
+    public const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    public static (WebApplication App, string Url) Start()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/hooks", () => Results.NoContent());
+        app.StartAsync().GetAwaiter().GetResult();
+        string address = app.Urls.Single();
+        return (app, address + "/hooks");
+    }
 }

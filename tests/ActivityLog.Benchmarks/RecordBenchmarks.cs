@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using ActivityLog.Webhooks;
 using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,6 +13,10 @@ namespace ActivityLog.Benchmarks;
 /// bounded channel whose reader drains in batches.
 /// </summary>
 /// <remarks>
+/// <para>
+/// <see cref="Sinks"/> <c>webhooks</c> adds the webhook emitter (one endpoint, a Kestrel receiver on loopback) beside
+/// the discarding sink: the caller's cost must not change, since sinks run behind the queue.
+/// </para>
 /// Each iteration records <see cref="PerIteration"/> events (the default queue capacity) into a queue large enough to
 /// hold them, and the iteration cleanup flushes, so the measured time is the recording path, not the pipeline behind it.
 /// </remarks>
@@ -27,15 +33,34 @@ public class RecordBenchmarks
     private static readonly ActivityResource Profile = new("user", 783, "Jane Doe");
 
     private IHost _host = null!;
+    private WebApplication? _receiver;
     private IActivityRecorder _recorder = null!;
     private IActivityDispatcher _dispatcher = null!;
     private Channel<FloorItem> _channel = null!;
     private Task _floorReader = null!;
 
+    /// <summary>The sinks behind the queue: <c>discard</c> only, or <c>webhooks</c> as well.</summary>
+    [Params("discard", "webhooks")]
+    public string Sinks { get; set; } = "discard";
+
     [GlobalSetup]
     public void Setup()
     {
-        _host = BenchmarkHost.Start(log => log
+        string? receiverUrl = null;
+        if (Sinks == "webhooks")
+        {
+            (_receiver, receiverUrl) = WebhookReceiver.Start();
+        }
+
+        _host = BenchmarkHost.Start(log => (receiverUrl is null ? log : log.AddWebhooks(w =>
+            {
+                w.AllowLoopback = true;
+                w.Endpoints["receiver"] = new WebhookEndpointOptions
+                {
+                    Url = new Uri(receiverUrl),
+                    Secret = WebhookReceiver.Secret,
+                };
+            }))
             .AddSink(new DiscardingSink())
             .Configure(o =>
             {
@@ -86,6 +111,7 @@ public class RecordBenchmarks
         _floorReader.GetAwaiter().GetResult();
         _host.StopAsync().GetAwaiter().GetResult();
         _host.Dispose();
+        _receiver?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true, Description = "floor: new record + bounded Channel.TryWrite")]

@@ -1,0 +1,290 @@
+using ActivityLog.Delivery;
+
+namespace ActivityLog.Webhooks.Delivery;
+
+/// <summary>
+/// The outbox used when no store provides one: per destination, a bounded list of waiting events and the batches
+/// formed from them, all in memory. Same contract as a store's outbox (stable batch ids, leases, retry times, dead
+/// letters), so one delivery engine serves both; lost on a crash (best effort), drained on a graceful stop.
+/// </summary>
+/// <remarks>Thread-safe: one lock per destination; nothing awaits under it.</remarks>
+internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerDestination) : IActivityOutbox
+{
+    private readonly Dictionary<string, Destination> _destinations = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Adds an event for a destination; <see langword="false"/> when that destination is full (the caller counts the drop).</summary>
+    public bool TryAdd(string destination, ActivityEvent activity)
+    {
+        var queue = Get(destination);
+        lock (queue)
+        {
+            if (queue.Pending >= capacityPerDestination)
+            {
+                return false;
+            }
+
+            queue.Unbatched.Enqueue(activity);
+            queue.Pending++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Adds events for a destination at once (a claim sees all of them or none), as many as fit; returns how many
+    /// were added (the caller counts the rest as dropped).
+    /// </summary>
+    public int AddRange(string destination, List<ActivityEvent> events)
+    {
+        var queue = Get(destination);
+        lock (queue)
+        {
+            int room = (int)Math.Max(0, Math.Min(events.Count, capacityPerDestination - queue.Pending));
+            for (int i = 0; i < room; i++)
+            {
+                queue.Unbatched.Enqueue(events[i]);
+            }
+
+            queue.Pending += room;
+            return room;
+        }
+    }
+
+    public Task<ActivityOutboxBatch?> ClaimAsync(string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var queue = Get(destination);
+        var now = time.GetUtcNow();
+        lock (queue)
+        {
+            foreach (var batch in queue.Batches.Values)
+            {
+                if (!batch.Dead && batch.DueAt <= now && batch.LeasedUntil <= now)
+                {
+                    batch.LeasedUntil = now + claim.Lease;
+                    return Task.FromResult<ActivityOutboxBatch?>(new(batch.Id, destination, batch.Attempt, batch.Events, batch.LeasedUntil));
+                }
+            }
+
+            if (queue.Unbatched.Count == 0)
+            {
+                return Task.FromResult<ActivityOutboxBatch?>(null);
+            }
+
+            var events = new List<ActivityEvent>(Math.Min(claim.MaxEvents, queue.Unbatched.Count));
+            long bytes = 0;
+            while (events.Count < claim.MaxEvents && queue.Unbatched.TryPeek(out var next))
+            {
+                if (claim.MeasureBytes is { } measure)
+                {
+                    bytes += measure(next);
+                    if (bytes > claim.MaxBytes && events.Count > 0)
+                    {
+                        break;
+                    }
+                }
+
+                events.Add(queue.Unbatched.Dequeue());
+            }
+
+            var formed = new Batch(Guid.CreateVersion7(now), events, now) { LeasedUntil = now + claim.Lease, DueAt = now };
+            queue.Batches.Add(formed.Id, formed);
+            return Task.FromResult<ActivityOutboxBatch?>(new(formed.Id, destination, 0, events, formed.LeasedUntil));
+        }
+    }
+
+    public Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var queue = Get(batch.Destination);
+        lock (queue)
+        {
+            if (queue.Batches.Remove(batch.Id, out var removed) && !removed.Dead)
+            {
+                queue.Pending -= removed.Events.Count;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RetryLaterAsync(ActivityOutboxBatch batch, DateTimeOffset retryAt, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var queue = Get(batch.Destination);
+        lock (queue)
+        {
+            if (queue.Batches.TryGetValue(batch.Id, out var kept))
+            {
+                kept.Attempt = batch.Attempt + 1;
+                kept.DueAt = retryAt;
+                kept.LeasedUntil = DateTimeOffset.MinValue;
+                kept.LastError = Truncate(reason);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeadLetterAsync(ActivityOutboxBatch batch, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var queue = Get(batch.Destination);
+        lock (queue)
+        {
+            if (queue.Batches.TryGetValue(batch.Id, out var kept) && !kept.Dead)
+            {
+                kept.Dead = true;
+                kept.Attempt = batch.Attempt + 1;
+                kept.LastError = Truncate(reason);
+                kept.DeadLetteredAt = time.GetUtcNow();
+                kept.LeasedUntil = DateTimeOffset.MinValue;
+                queue.Pending -= kept.Events.Count; // dead letters do not hold the capacity
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ActivityOutboxDeadLetter>> ListDeadLettersAsync(string? destination, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        var result = new List<ActivityOutboxDeadLetter>();
+        foreach (var (name, queue) in Snapshot())
+        {
+            if (destination is not null && name != destination)
+            {
+                continue;
+            }
+
+            lock (queue)
+            {
+                result.AddRange(queue.Batches.Values.Where(b => b.Dead).Select(b =>
+                    new ActivityOutboxDeadLetter(b.Id, name, b.Events.Count, b.Attempt, b.LastError ?? "", b.CreatedAt, b.DeadLetteredAt)));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<ActivityOutboxDeadLetter>>([.. result.OrderBy(d => d.DeadLetteredAt).ThenBy(d => d.BatchId).Take(limit)]);
+    }
+
+    public Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (_, queue) in Snapshot())
+        {
+            lock (queue)
+            {
+                if (queue.Batches.TryGetValue(batchId, out var batch) && batch.Dead)
+                {
+                    batch.Dead = false;
+                    batch.Attempt = 0;
+                    batch.DueAt = now;
+                    batch.LeasedUntil = DateTimeOffset.MinValue;
+                    queue.Pending += batch.Events.Count;
+                    return Task.FromResult(true);
+                }
+            }
+        }
+
+        return Task.FromResult(false);
+    }
+
+    public Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default) => Task.FromResult(CountPending(destination));
+
+    public long CountPending(string destination)
+    {
+        var queue = Get(destination);
+        lock (queue)
+        {
+            return queue.Pending;
+        }
+    }
+
+    /// <summary>Whether a batch is due now or waiting events exist (a graceful stop drains until neither).</summary>
+    public bool HasDueWork(string destination)
+    {
+        var queue = Get(destination);
+        var now = time.GetUtcNow();
+        lock (queue)
+        {
+            return queue.Unbatched.Count > 0 || queue.Batches.Values.Any(b => !b.Dead && b.DueAt <= now);
+        }
+    }
+
+    /// <summary>When the earliest batch in retry becomes due, or <see langword="null"/> when none waits.</summary>
+    public DateTimeOffset? NextDueAt(string destination)
+    {
+        var queue = Get(destination);
+        lock (queue)
+        {
+            DateTimeOffset? next = null;
+            foreach (var batch in queue.Batches.Values)
+            {
+                var at = batch.DueAt > batch.LeasedUntil ? batch.DueAt : batch.LeasedUntil;
+                if (!batch.Dead && (next is null || at < next))
+                {
+                    next = at;
+                }
+            }
+
+            return next;
+        }
+    }
+
+    private static string Truncate(string reason) => reason.Length <= 2000 ? reason : reason[..2000];
+
+    private Destination Get(string destination)
+    {
+        lock (_gate)
+        {
+            if (!_destinations.TryGetValue(destination, out var queue))
+            {
+                queue = new Destination();
+                _destinations.Add(destination, queue);
+            }
+
+            return queue;
+        }
+    }
+
+    private List<KeyValuePair<string, Destination>> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _destinations];
+        }
+    }
+
+    private sealed class Destination
+    {
+        public Queue<ActivityEvent> Unbatched { get; } = new();
+
+        // Insertion-ordered enough for a retry scan: Dictionary keeps insertion order while nothing is removed, and
+        // the order only decides which of several due batches goes first.
+        public Dictionary<Guid, Batch> Batches { get; } = [];
+
+        public long Pending { get; set; }
+    }
+
+    private sealed class Batch(Guid id, IReadOnlyList<ActivityEvent> events, DateTimeOffset createdAt)
+    {
+        public Guid Id { get; } = id;
+
+        public IReadOnlyList<ActivityEvent> Events { get; } = events;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public int Attempt { get; set; }
+
+        public DateTimeOffset DueAt { get; set; }
+
+        public DateTimeOffset LeasedUntil { get; set; }
+
+        public bool Dead { get; set; }
+
+        public string? LastError { get; set; }
+
+        public DateTimeOffset DeadLetteredAt { get; set; }
+    }
+}

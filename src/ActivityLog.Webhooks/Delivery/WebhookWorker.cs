@@ -1,0 +1,445 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ActivityLog.Delivery;
+using ActivityLog.Webhooks.Internal;
+using ActivityLog.Webhooks.Signing;
+using Microsoft.Extensions.Logging;
+using Polly.Timeout;
+
+namespace ActivityLog.Webhooks.Delivery;
+
+/// <summary>
+/// Delivers one endpoint's batches from the outbox: claim, sign, send, then complete, retry later or dead-letter.
+/// One worker per endpoint, so a slow or dead endpoint holds back only itself.
+/// </summary>
+internal sealed class WebhookWorker
+{
+    private static readonly TimeSpan OutboxFailureDelay = TimeSpan.FromSeconds(5);
+
+    private readonly WebhookEndpoint _endpoint;
+    private readonly IActivityOutbox _outbox;
+    private readonly InMemoryActivityOutbox? _memory;
+    private readonly ActivityOutboxSignal _signal;
+    private readonly IHttpClientFactory _clients;
+    private readonly ActivityWebhookOptions _options;
+    private readonly IReadOnlyList<TimeSpan> _delays;
+    private readonly TimeProvider _time;
+    private readonly WebhookMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
+    private readonly string _contentType;
+    private readonly ActivityOutboxClaim _claim;
+
+    // Events serialized while the outbox measured them for the byte limit, reused for the body: one serialization per
+    // event. Only this worker's claim calls the measure, and it completes before the body is written.
+    private readonly ArrayBufferWriter<byte> _measuredJson = new(16 * 1024);
+    private readonly Dictionary<ActivityEvent, (int Start, int Length)> _measured = new(ReferenceEqualityComparer.Instance);
+    private readonly Utf8JsonWriter _measureWriter;
+    private DateTimeOffset? _nextRetryAt;
+    private DateTimeOffset _depthReadAt = DateTimeOffset.MinValue;
+    private long _depth;
+
+    public WebhookWorker(
+        WebhookEndpoint endpoint,
+        IActivityOutbox outbox,
+        ActivityOutboxSignal signal,
+        IHttpClientFactory clients,
+        ActivityWebhookOptions options,
+        TimeProvider time,
+        WebhookMetrics metrics,
+        ILogger logger)
+    {
+        _endpoint = endpoint;
+        _outbox = outbox;
+        _memory = outbox as InMemoryActivityOutbox;
+        _signal = signal;
+        _clients = clients;
+        _options = options;
+        _delays = options.EffectiveRetryDelays;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _contentType = WebhookPayloadWriter.ContentType(endpoint.Options.Format);
+        _measureWriter = WebhookPayloadWriter.CreateWriter(_measuredJson, endpoint.Options.Fields);
+        _claim = endpoint.Claim with { MeasureBytes = Measure };
+        metrics.TrackDepth(endpoint.Name, () => _memory?.CountPending(endpoint.Destination) ?? Volatile.Read(ref _depth));
+    }
+
+    /// <summary>
+    /// Runs until <paramref name="stopping"/> is cancelled or, when <paramref name="draining"/> says so, nothing is due.
+    /// <paramref name="abort"/> cancels an HTTP attempt or outbox call in flight (the batch's lease then lapses).
+    /// </summary>
+    public async Task RunAsync(Func<bool> draining, CancellationToken stopping, CancellationToken abort)
+    {
+        bool lastFull = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            long seen = _signal.Version;
+            if (_endpoint.IsDisabled)
+            {
+                if (draining())
+                {
+                    return;
+                }
+
+                // Only a notification (Enable wakes the signal) or the poll interval: its due work must wait.
+                try
+                {
+                    await _signal.WaitAsync(seen, _options.PollInterval, _time, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            ActivityOutboxBatch? batch;
+            try
+            {
+                await RefreshDepthAsync(abort).ConfigureAwait(false);
+                _measuredJson.ResetWrittenCount();
+                _measured.Clear();
+                batch = await _outbox.ClaimAsync(_endpoint.Destination, _claim, abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A store that is down must not end the worker: log, wait, try again.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.OutboxFailed(_logger, exception, _endpoint.Name, OutboxFailureDelay);
+                await Task.Delay(OutboxFailureDelay, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            if (batch is null)
+            {
+                if (draining())
+                {
+                    return;
+                }
+
+                await WaitAsync(seen, lastFull, draining, stopping).ConfigureAwait(false);
+                lastFull = false;
+                continue;
+            }
+
+            lastFull = batch.Events.Count >= _endpoint.Options.MaxBatchEvents;
+            try
+            {
+                await DeliverAsync(batch, abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // As above: the outcome could not be recorded; the lease lapses and the batch comes back.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.OutboxFailed(_logger, exception, _endpoint.Name, OutboxFailureDelay);
+                await Task.Delay(OutboxFailureDelay, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Sends one batch and records the outcome in the outbox.</summary>
+    internal async Task DeliverAsync(ActivityOutboxBatch batch, CancellationToken abort)
+    {
+        string webhookId = "msg_" + batch.Id.ToString("N");
+        _body.ResetWrittenCount();
+        WriteBody(batch.Events);
+        var body = _body.WrittenMemory;
+
+        var outcome = await SendAsync(webhookId, body, abort).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Delivered:
+                await _outbox.CompleteAsync(batch, abort).ConfigureAwait(false);
+                Log.Delivered(_logger, _endpoint.Name, webhookId, batch.Events.Count, outcome.Status);
+                _metrics.Delivered(_endpoint.Name, batch.Events.Count);
+                return;
+
+            case OutcomeKind.Gone:
+                // Keep the work: a 410 stops this endpoint, it does not throw its events away.
+                _endpoint.Disable();
+                await _outbox.RetryLaterAsync(batch, now, outcome.Reason, abort).ConfigureAwait(false);
+                Log.EndpointGone(_logger, _endpoint.Name);
+                _metrics.Failed(_endpoint.Name, outcome.MetricReason);
+                _metrics.Disabled(_endpoint.Name);
+                return;
+
+            case OutcomeKind.Permanent:
+                _metrics.Failed(_endpoint.Name, outcome.MetricReason);
+                await DeadLetterAsync(batch, webhookId, outcome.Reason, abort).ConfigureAwait(false);
+                return;
+
+            default:
+                _metrics.Failed(_endpoint.Name, outcome.MetricReason);
+                int next = batch.Attempt + 1;
+                if (next >= _delays.Count)
+                {
+                    await DeadLetterAsync(batch, webhookId, outcome.Reason, abort).ConfigureAwait(false);
+                    return;
+                }
+
+                var delay = _delays[next];
+                if (outcome.RetryAfter is { } retryAfter && retryAfter > delay)
+                {
+                    delay = retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter;
+                }
+
+                var retryAt = now + delay;
+                await _outbox.RetryLaterAsync(batch, retryAt, outcome.Reason, abort).ConfigureAwait(false);
+                _nextRetryAt = _nextRetryAt is { } earlier && earlier < retryAt ? earlier : retryAt;
+                // Log first, count second: whoever waits on the metric finds the log line written.
+                Log.Retrying(_logger, _endpoint.Name, batch.Attempt + 1, webhookId, batch.Events.Count, outcome.Reason, retryAt);
+                _metrics.Retrying(_endpoint.Name);
+                return;
+        }
+    }
+
+    private int Measure(ActivityEvent activity)
+    {
+        int start = _measuredJson.WrittenCount;
+        _measureWriter.Reset(_measuredJson);
+        ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, activity, _endpoint.Options.Fields);
+        _measureWriter.Flush();
+        int length = _measuredJson.WrittenCount - start;
+        _measured[activity] = (start, length);
+        return length + 1; // the comma or newline that separates it
+    }
+
+    /// <summary>The body, byte for byte what <see cref="WebhookPayloadWriter.Write"/> writes, reusing measured events.</summary>
+    private void WriteBody(IReadOnlyList<ActivityEvent> events)
+    {
+        if (_measured.Count == 0)
+        {
+            WebhookPayloadWriter.Write(_body, events, _endpoint.Options.Format, _endpoint.Options.Fields);
+            return;
+        }
+
+        bool json = _endpoint.Options.Format == WebhookPayloadFormat.Json;
+        if (json)
+        {
+            _body.Write("{\"events\":["u8);
+        }
+
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (json && i > 0)
+            {
+                _body.Write(","u8);
+            }
+
+            if (_measured.TryGetValue(events[i], out var range))
+            {
+                _body.Write(_measuredJson.WrittenSpan.Slice(range.Start, range.Length));
+            }
+            else
+            {
+                _measureWriter.Reset(_body);
+                ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, events[i], _endpoint.Options.Fields);
+                _measureWriter.Flush();
+            }
+
+            if (!json)
+            {
+                _body.Write("\n"u8);
+            }
+        }
+
+        if (json)
+        {
+            _body.Write("]}"u8);
+        }
+    }
+
+    private async Task DeadLetterAsync(ActivityOutboxBatch batch, string webhookId, string reason, CancellationToken abort)
+    {
+        await _outbox.DeadLetterAsync(batch, reason, abort).ConfigureAwait(false);
+        Log.DeadLettered(_logger, _endpoint.Name, webhookId, batch.Events.Count, batch.Attempt + 1, reason);
+        _metrics.DeadLettered(_endpoint.Name);
+    }
+
+    private async Task<Outcome> SendAsync(string webhookId, ReadOnlyMemory<byte> body, CancellationToken abort)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint.Url) { Content = new ReadOnlyMemoryContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(_contentType) { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation(WebhookSigner.IdHeader, webhookId);
+        if (_endpoint.Signer.Scheme == WebhookSigningScheme.StandardWebhooks)
+        {
+            long timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSigner.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSigner.SignatureHeader, _endpoint.Signer.SignStandard(webhookId, timestamp, body.Span));
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation(WebhookSigner.MailtrapHeader, _endpoint.Signer.SignMailtrap(body.Span));
+        }
+
+        var client = _clients.CreateClient(ActivityWebhookOptions.HttpClientName);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, abort).ConfigureAwait(false);
+            int status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new(OutcomeKind.Delivered, status, "", "");
+            }
+
+            string reason = $"HTTP {status}{await ReadBodyAsync(response, abort).ConfigureAwait(false)}";
+            string metricReason = status.ToString(CultureInfo.InvariantCulture);
+            if (response.StatusCode == HttpStatusCode.Gone)
+            {
+                return new(OutcomeKind.Gone, status, reason, metricReason);
+            }
+
+            if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
+            {
+                return new(OutcomeKind.Retry, status, reason, metricReason) { RetryAfter = RetryAfter(response.Headers.RetryAfter) };
+            }
+
+            return new(OutcomeKind.Permanent, status, reason + " (not retried)", metricReason);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new(OutcomeKind.Retry, 0, $"timed out after {_options.RequestTimeout}", "timeout");
+        }
+        catch (OperationCanceledException)
+        {
+            return new(OutcomeKind.Retry, 0, "timed out", "timeout");
+        }
+        catch (HttpRequestException exception)
+        {
+            // The error kind and the socket error only: an exception message could quote the URL, and a URL may carry a token.
+            string detail = exception.InnerException is System.Net.Sockets.SocketException socket ? $" ({socket.SocketErrorCode})" : "";
+            return new(OutcomeKind.Retry, 0, $"connection failed: {exception.HttpRequestError}{detail}", "connection");
+        }
+    }
+
+    private async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken abort)
+    {
+        int limit = _options.MaxResponseBodyBytes;
+        if (limit <= 0)
+        {
+            return "";
+        }
+
+        // Read at most the limit and drop the rest with the connection: a hostile receiver cannot make us buffer more.
+        using var stream = await response.Content.ReadAsStreamAsync(abort).ConfigureAwait(false);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(limit);
+        try
+        {
+            int read = await stream.ReadAtLeastAsync(buffer.AsMemory(0, limit), limit, throwOnEndOfStream: false, abort).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return "";
+            }
+
+            string text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).ReplaceLineEndings(" ").Trim();
+            return text.Length == 0 ? "" : ": " + (text.Length > 500 ? text[..500] : text);
+        }
+#pragma warning disable CA1031 // The body only decorates the reason; a broken body must not change the outcome.
+        catch (Exception exception) when (exception is not OperationCanceledException || !abort.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return "";
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
+    {
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    /// <summary>Waits for a notification, the poll interval, or this endpoint's next retry time, whichever comes first.</summary>
+    private async Task WaitAsync(long seen, bool lastFull, Func<bool> draining, CancellationToken stopping)
+    {
+        var now = _time.GetUtcNow();
+        var wait = _options.PollInterval;
+        var due = _memory is not null ? _memory.NextDueAt(_endpoint.Destination) : _nextRetryAt;
+        if (due is { } at)
+        {
+            // Absolute times: a clock that moved on before this wait began shortens it, it does not restart it.
+            if (at <= now)
+            {
+                _nextRetryAt = null;
+                return;
+            }
+
+            if (at - now < wait)
+            {
+                wait = at - now;
+            }
+        }
+
+        bool notified;
+        try
+        {
+            notified = await _signal.WaitAsync(seen, wait, _time, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (notified && !lastFull && !draining() && !_endpoint.IsDisabled && _endpoint.Options.MaxBatchDelay > TimeSpan.Zero)
+        {
+            // Let the batch fill: a lull's first event would otherwise go out alone.
+            await Task.Delay(_endpoint.Options.MaxBatchDelay, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task RefreshDepthAsync(CancellationToken abort)
+    {
+        // The store's count is a query: refresh the gauge's value at most once per poll interval.
+        if (_memory is not null || _time.GetUtcNow() - _depthReadAt < _options.PollInterval)
+        {
+            return;
+        }
+
+        _depthReadAt = _time.GetUtcNow();
+        Volatile.Write(ref _depth, await _outbox.CountPendingAsync(_endpoint.Destination, abort).ConfigureAwait(false));
+    }
+
+    private enum OutcomeKind
+    {
+        Delivered,
+        Retry,
+        Permanent,
+        Gone,
+    }
+
+    private readonly record struct Outcome(OutcomeKind Kind, int Status, string Reason, string MetricReason)
+    {
+        public TimeSpan? RetryAfter { get; init; }
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace ActivityLog.Webhooks.Internal;
+
+/// <summary>The package's log messages. Never a secret, a payload or a signature: endpoint names, counts, status codes.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(101, LogLevel.Information, "ActivityLog webhooks: {Count} endpoint(s) delivering from {Outbox}.")]
+    public static partial void Started(ILogger logger, int count, string outbox);
+
+    [LoggerMessage(102, LogLevel.Warning, "Webhook endpoint {Endpoint}: attempt {Attempt} of batch {WebhookId} ({Count} event(s)) failed ({Reason}); next attempt at {RetryAt:O}.")]
+    public static partial void Retrying(ILogger logger, string endpoint, int attempt, string webhookId, int count, string reason, DateTimeOffset retryAt);
+
+    [LoggerMessage(103, LogLevel.Error, "Webhook endpoint {Endpoint}: batch {WebhookId} ({Count} event(s)) dead-lettered after {Attempts} attempt(s): {Reason}. List and redeliver it with IActivityWebhooks.")]
+    public static partial void DeadLettered(ILogger logger, string endpoint, string webhookId, int count, int attempts, string reason);
+
+    [LoggerMessage(104, LogLevel.Error, "Webhook endpoint {Endpoint} answered 410 Gone: it is disabled until the app restarts or IActivityWebhooks.Enable is called; its pending deliveries are kept.")]
+    public static partial void EndpointGone(ILogger logger, string endpoint);
+
+    [LoggerMessage(105, LogLevel.Warning, "Webhook endpoint {Endpoint}: {Count} event(s) dropped ({Reason}). See activitylog.webhooks.events.dropped.")]
+    public static partial void Dropped(ILogger logger, string endpoint, long count, string reason);
+
+    [LoggerMessage(106, LogLevel.Error, "Webhook endpoint {Endpoint}: the outbox failed; retrying in {Delay}.")]
+    public static partial void OutboxFailed(ILogger logger, Exception exception, string endpoint, TimeSpan delay);
+
+    [LoggerMessage(107, LogLevel.Debug, "Webhook endpoint {Endpoint}: delivered batch {WebhookId} ({Count} event(s)), HTTP {Status}.")]
+    public static partial void Delivered(ILogger logger, string endpoint, string webhookId, int count, int status);
+
+    [LoggerMessage(108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
+    public static partial void DroppedAtStop(ILogger logger, long count, string endpoint);
+}

@@ -1,0 +1,56 @@
+using ActivityLog.Delivery;
+using ActivityLog.Webhooks.Delivery;
+
+namespace ActivityLog.Webhooks;
+
+/// <summary>
+/// Routes processed events to the endpoints whose filter accepts them, when no store provides an outbox: each event
+/// goes into the in-memory outbox of each accepting endpoint and the workers are woken. With a store, it does
+/// nothing: the store writes the outbox entries in the events' own transaction.
+/// </summary>
+/// <remarks>Never blocks on HTTP: a slow endpoint fills only its own bounded queue.</remarks>
+internal sealed class WebhookActivitySink(WebhookDeliveryService service, ActivityOutboxSignal signal) : IActivitySink
+{
+    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (service.Memory is not { } memory || service.Active.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        bool added = false;
+        var accepted = new List<ActivityEvent>(batch.Count);
+        foreach (var endpoint in service.Active)
+        {
+            accepted.Clear();
+            foreach (var activity in batch)
+            {
+                if (endpoint.Filter.Accepts(activity.Name))
+                {
+                    accepted.Add(activity);
+                }
+            }
+
+            if (accepted.Count == 0)
+            {
+                continue;
+            }
+
+            // All of the batch at once: a worker claiming meanwhile sees all of it or none.
+            int stored = service.Accepting ? memory.AddRange(endpoint.Destination, accepted) : 0;
+            added |= stored > 0;
+            if (stored < accepted.Count)
+            {
+                service.CountDropped(endpoint, accepted.Count - stored, service.Accepting ? "queue_full" : "stopped");
+            }
+        }
+
+        if (added)
+        {
+            signal.Notify();
+        }
+
+        return Task.CompletedTask;
+    }
+}
