@@ -1,0 +1,104 @@
+using ActivityLog.AspNetCore;
+using ActivityLog.AspNetCore.Endpoints;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the Activity Log page and its JSON API.</summary>
+public static class ActivityLogEndpointRouteBuilderExtensions
+{
+    /// <summary>The default route of the page: <c>/settings/activity-log</c>.</summary>
+    public const string DefaultPattern = "/settings/activity-log";
+
+    /// <summary>
+    /// Maps the Activity Log of the caller's account under <paramref name="pattern"/>:
+    /// <list type="bullet">
+    /// <item><c>GET {pattern}</c>: the HTML page (Actor, Description, Resource, Date; filters by actor, resource and
+    /// event; "Load more" by cursor).</item>
+    /// <item><c>GET {pattern}/api/events</c>: one page as JSON, <c>{"events":[…],"next_cursor":…}</c>, filtered by
+    /// <c>actor_type</c>, <c>actor_id</c>, <c>resource_type</c>, <c>resource_id</c>, <c>event</c> (repeatable, exact or
+    /// <c>prefix.*</c>), <c>from</c>, <c>to</c> (ISO 8601), <c>page_size</c> and <c>cursor</c>; bad input is a 400
+    /// problem response.</item>
+    /// <item><c>GET {pattern}/api/export?format=jsonl|csv</c>: every matching event, streamed as a download.</item>
+    /// </list>
+    /// Every endpoint requires <see cref="ActivityLogEndpointOptions.AuthorizationPolicy"/> (or the default policy),
+    /// reads the account from the caller as <see cref="ActivityLogHttpOptions"/> says (never from the query string)
+    /// and answers 403 to a caller without one.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// app.MapActivityLog("/settings/activity-log", o =&gt; o.AuthorizationPolicy = "AccountAdmin");
+    /// </code>
+    /// </example>
+    /// <param name="endpoints">The route builder (the <c>WebApplication</c>).</param>
+    /// <param name="pattern">The page's route; the API lives under it.</param>
+    /// <param name="configure">Adjusts the options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The route group, for further conventions (more authorization, rate limiting, CORS). Calling
+    /// <c>AllowAnonymous()</c> on it fails when the endpoints are built.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is <see langword="null"/>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range (the message names it).</exception>
+    public static RouteGroupBuilder MapActivityLog(
+        this IEndpointRouteBuilder endpoints,
+        string pattern = DefaultPattern,
+        Action<ActivityLogEndpointOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var options = new ActivityLogEndpointOptions();
+        configure?.Invoke(options);
+        Validate(options);
+
+        var handlers = new ActivityLogEndpointHandlers(options);
+        var group = endpoints.MapGroup(pattern);
+        if (options.AuthorizationPolicy is null)
+        {
+            group.RequireAuthorization();
+        }
+        else
+        {
+            group.RequireAuthorization(options.AuthorizationPolicy);
+        }
+
+        group.ExcludeFromDescription();
+        ((IEndpointConventionBuilder)group).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<IAllowAnonymous>().Any())
+            {
+                throw new InvalidOperationException(
+                    $"The Activity Log endpoint '{endpoint.DisplayName}' must not allow anonymous access: remove AllowAnonymous() and name a policy in ActivityLogEndpointOptions.AuthorizationPolicy instead.");
+            }
+        });
+
+        group.MapGet("", (RequestDelegate)handlers.PageAsync).WithDisplayName("Activity Log page");
+        group.MapGet("/api/events", (RequestDelegate)handlers.EventsAsync).WithDisplayName("Activity Log events");
+        group.MapGet("/api/export", (RequestDelegate)handlers.ExportAsync).WithDisplayName("Activity Log export");
+        return group;
+    }
+
+    private static void Validate(ActivityLogEndpointOptions options)
+    {
+        var failures = new List<string>();
+        var attributes = new ActivityLogEndpointOptionsValidator().Validate(nameof(ActivityLogEndpointOptions), options);
+        if (attributes.Failed)
+        {
+            failures.AddRange(attributes.Failures);
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Title))
+        {
+            failures.Add("ActivityLogEndpointOptions.Title must not be empty.");
+        }
+
+        if (options.AuthorizationPolicy is not null && string.IsNullOrWhiteSpace(options.AuthorizationPolicy))
+        {
+            failures.Add("ActivityLogEndpointOptions.AuthorizationPolicy must be null (the default policy) or a policy name.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(ActivityLogEndpointOptions), typeof(ActivityLogEndpointOptions), failures.Distinct());
+        }
+    }
+}

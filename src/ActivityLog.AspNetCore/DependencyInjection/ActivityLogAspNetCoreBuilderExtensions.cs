@@ -1,0 +1,75 @@
+using ActivityLog;
+using ActivityLog.AspNetCore;
+using ActivityLog.AspNetCore.Context;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the ASP.NET Core integration to ActivityLog.</summary>
+public static class ActivityLogAspNetCoreBuilderExtensions
+{
+    /// <summary>
+    /// Adds what <c>app.UseActivityLog()</c> and <c>app.MapActivityLog()</c> need: the options that say how the actor,
+    /// the account and the context are read from a request (validated when the host starts). Safe to call more than
+    /// once: services are added once, and every <paramref name="configure"/> runs.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddActivityLog()
+    ///     .AddEntityFrameworkStore&lt;AppDbContext&gt;()
+    ///     .AddAspNetCore(o =&gt; o.AccountClaimType = "tenant");
+    /// </code>
+    /// </example>
+    /// <param name="builder">The ActivityLog builder from <c>services.AddActivityLog()</c>.</param>
+    /// <param name="configure">Adjusts the options in code, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ActivityLogBuilder AddAspNetCore(this ActivityLogBuilder builder, Action<ActivityLogHttpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder.Services);
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the ASP.NET Core integration with options bound from a configuration section (for example
+    /// <c>configuration.GetSection(ActivityLogHttpOptions.SectionName)</c>), then adjusted by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="builder">The ActivityLog builder from <c>services.AddActivityLog()</c>.</param>
+    /// <param name="configuration">The section holding <see cref="ActivityLogHttpOptions"/>.</param>
+    /// <param name="configure">Adjusts the options in code after binding, or <see langword="null"/>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    public static ActivityLogBuilder AddAspNetCore(this ActivityLogBuilder builder, IConfiguration configuration, Action<ActivityLogHttpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddCore(builder.Services);
+        builder.Services.Configure<ActivityLogHttpOptions>(configuration);
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    private static void AddCore(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(ActivityHttpContextReader)))
+        {
+            return;
+        }
+
+        services.AddOptions<ActivityLogHttpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogHttpOptions>, ActivityLogHttpOptionsRulesValidator>());
+        services.TryAddSingleton<ActivityHttpContextReader>();
+    }
+}

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using ActivityLog.AspNetCore.Context;
+using ActivityLog.AspNetCore.Internal;
+using ActivityLog.Formatting;
+using ActivityLog.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace ActivityLog.AspNetCore.Endpoints;
+
+/// <summary>
+/// The request handlers behind <c>MapActivityLog</c>: the page, the JSON page and the exports. Each one reads the
+/// account from the caller's identity (never from the query string) and refuses a caller without one.
+/// </summary>
+internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions options)
+{
+    // Flush the export to the client whenever this much is written: memory stays bounded whatever the row count.
+    private const int ExportFlushBytes = 16 * 1024;
+
+    private readonly ActivityJsonFields _jsonFields = options.JsonFields | ActivityJsonFields.Id;
+
+    public async Task PageAsync(HttpContext context)
+    {
+        if (await RequireCallerAsync(context, html: true).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var request = context.Request.Query;
+        var filters = new ActivityLogPageRenderer.Filters(Value(request, "actor"), Value(request, "resource"), Value(request, "event"));
+        IReadOnlyList<ActivityEvent> events = [];
+        string? nextCursor = null;
+        string? error = null;
+        try
+        {
+            var query = ActivityLogRequestFilters.FromPage(caller.AccountId, request, options.PageSize);
+            var page = await caller.Reader.ReadPageAsync(query, context.RequestAborted).ConfigureAwait(false);
+            events = page.Events;
+            nextCursor = page.NextCursor;
+        }
+        catch (ArgumentException exception)
+        {
+            error = StripParameterSuffix(exception);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        string nonce = ActivityLogPageRenderer.NewNonce();
+        string html = ActivityLogPageRenderer.Render(options.Title, filters, events, nextCursor, error, caller.Formatter, nonce);
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ActivityLogPageRenderer.ContentSecurityPolicy(nonce);
+        headers["Referrer-Policy"] = "same-origin";
+        headers.XFrameOptions = "DENY";
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(html, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public async Task EventsAsync(HttpContext context)
+    {
+        if (await RequireCallerAsync(context, html: false).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        ActivityLogPage page;
+        try
+        {
+            var query = ActivityLogRequestFilters.FromApi(caller.AccountId, context.Request.Query, options.PageSize);
+            page = await caller.Reader.ReadPageAsync(query, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException exception)
+        {
+            await BadRequestAsync(context, exception).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = context.Response.BodyWriter;
+        var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ActivityJsonSerializer.GetOptions(_jsonFields).Encoder });
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("events");
+            foreach (var activity in page.Events)
+            {
+                ActivityJsonSerializer.Write(writer, activity, _jsonFields);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("next_cursor", page.NextCursor);
+            writer.WriteEndObject();
+        }
+
+        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public async Task ExportAsync(HttpContext context)
+    {
+        if (await RequireCallerAsync(context, html: false).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        string format = Value(context.Request.Query, "format")?.ToLowerInvariant() ?? "jsonl";
+        if (format is not ("jsonl" or "csv"))
+        {
+            await BadRequestAsync(context, new ArgumentException("The query parameter 'format' must be 'jsonl' or 'csv'.")).ConfigureAwait(false);
+            return;
+        }
+
+        IAsyncEnumerable<ActivityEvent> events;
+        try
+        {
+            var query = ActivityLogRequestFilters.FromApi(caller.AccountId, context.Request.Query, options.PageSize);
+            events = caller.Reader.ReadAllAsync(query, context.RequestAborted);
+        }
+        catch (ArgumentException exception)
+        {
+            await BadRequestAsync(context, exception).ConfigureAwait(false);
+            return;
+        }
+
+        var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        string stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        context.Response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8";
+        context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment")
+        {
+            FileName = $"activity-log-{stamp}.{format}",
+        }.ToString();
+
+        long rows = format == "csv"
+            ? await WriteCsvAsync(context, events, caller.Formatter).ConfigureAwait(false)
+            : await WriteJsonLinesAsync(context, events).ConfigureAwait(false);
+        AspNetCoreLog.Exported(caller.Logger, rows, format);
+    }
+
+    private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events)
+    {
+        var body = context.Response.BodyWriter;
+        long rows = 0;
+        long pending = 0;
+        var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ActivityJsonSerializer.GetOptions(_jsonFields).Encoder });
+        await using var writerScope = writer.ConfigureAwait(false);
+        await foreach (var activity in events.ConfigureAwait(false))
+        {
+            ActivityJsonSerializer.Write(writer, activity, _jsonFields);
+            writer.Flush();
+            pending += writer.BytesCommitted;
+            writer.Reset();
+            body.Write("\n"u8);
+            pending++;
+            rows++;
+            if (pending >= ExportFlushBytes)
+            {
+                pending = 0;
+                await FlushAsync(body, context).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(body, context).ConfigureAwait(false);
+        return rows;
+    }
+
+    private static async Task<long> WriteCsvAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, ActivityDescriptionFormatter formatter)
+    {
+        var body = context.Response.BodyWriter;
+        long rows = 0;
+        long pending = Encoding.UTF8.GetBytes(ActivityLogCsv.Header, body);
+        var line = new StringBuilder(512);
+        await foreach (var activity in events.ConfigureAwait(false))
+        {
+            line.Clear();
+            ActivityLogCsv.AppendRow(line, activity, formatter);
+            foreach (var chunk in line.GetChunks())
+            {
+                pending += Encoding.UTF8.GetBytes(chunk.Span, body);
+            }
+
+            rows++;
+            if (pending >= ExportFlushBytes)
+            {
+                pending = 0;
+                await FlushAsync(body, context).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(body, context).ConfigureAwait(false);
+        return rows;
+    }
+
+    private static async Task FlushAsync(PipeWriter body, HttpContext context)
+    {
+        var result = await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            // The client went away: stop reading the store.
+            context.RequestAborted.ThrowIfCancellationRequested();
+            throw new OperationCanceledException("The client stopped reading the export.");
+        }
+    }
+
+    /// <summary>
+    /// The caller's account and the services the handlers need, or <see langword="null"/> after answering 401/403.
+    /// The authorization policy already ran; this is the second line: never serve an anonymous or account-less caller.
+    /// </summary>
+    private static async Task<Caller?> RequireCallerAsync(HttpContext context, bool html)
+    {
+        var services = context.RequestServices;
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            await context.ChallengeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        var reader = services.GetService<ActivityHttpContextReader>() ?? throw new InvalidOperationException(
+            "MapActivityLog needs AddAspNetCore(): call services.AddActivityLog().AddAspNetCore(…) when configuring services.");
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.AspNetCore");
+        string? account = reader.ReadAccount(context);
+        if (account is null)
+        {
+            AspNetCoreLog.NoAccount(logger, context.Request.Path);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            if (html)
+            {
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Forbidden</title></head><body>" +
+                    "<p id=\"activity-log-forbidden\">Your sign-in belongs to no account, so there is no activity log to show.</p></body></html>\n",
+                    context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                await TypedResults.Problem(
+                    detail: "The caller belongs to no account.",
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "Forbidden").ExecuteAsync(context).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        var logReader = services.GetService<IActivityLogReader>() ?? throw new InvalidOperationException(
+            "MapActivityLog needs an IActivityLogReader: add a store that reads, such as AddActivityLog().AddEntityFrameworkStore(…).");
+        return new Caller(account, logReader, services.GetRequiredService<ActivityDescriptionFormatter>(), logger);
+    }
+
+    private static Task BadRequestAsync(HttpContext context, ArgumentException exception) =>
+        TypedResults.Problem(
+            detail: StripParameterSuffix(exception),
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "The query is not valid.").ExecuteAsync(context);
+
+    // ArgumentException.Message appends " (Parameter 'x')"; the detail reads better without it.
+    private static string StripParameterSuffix(ArgumentException exception) =>
+        exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+            ? exception.Message[..^$" (Parameter '{name}')".Length]
+            : exception.Message;
+
+    private static string? Value(IQueryCollection query, string name)
+    {
+        var values = query[name];
+        return values.Count == 0 ? null : values[0];
+    }
+
+    private sealed record Caller(string AccountId, IActivityLogReader Reader, ActivityDescriptionFormatter Formatter, ILogger Logger);
+}

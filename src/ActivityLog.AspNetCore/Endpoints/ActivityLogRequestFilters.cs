@@ -1,0 +1,128 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace ActivityLog.AspNetCore.Endpoints;
+
+/// <summary>
+/// Turns query strings into <see cref="ActivityLogQuery"/> filters. The account never comes from here: the caller
+/// passes the account it resolved from the request's identity, and any <c>account_id</c> in the query string is ignored.
+/// </summary>
+internal static class ActivityLogRequestFilters
+{
+    /// <summary>
+    /// The JSON API's and the export's parameters: <c>actor_type</c>, <c>actor_id</c>, <c>resource_type</c>,
+    /// <c>resource_id</c>, <c>event</c> (repeatable), <c>from</c>, <c>to</c>, <c>page_size</c>, <c>cursor</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is malformed; the message names the parameter.</exception>
+    public static ActivityLogQuery FromApi(string accountId, IQueryCollection query, int defaultPageSize) => new(accountId)
+    {
+        ActorType = Single(query, "actor_type"),
+        ActorId = Single(query, "actor_id"),
+        ResourceType = Single(query, "resource_type"),
+        ResourceId = Single(query, "resource_id"),
+        EventNames = Events(query["event"]),
+        From = Time(query, "from"),
+        To = Time(query, "to"),
+        PageSize = PageSize(query, defaultPageSize),
+        Cursor = Single(query, "cursor"),
+    };
+
+    /// <summary>
+    /// The page's form: <c>actor</c> (<c>type:id</c> or <c>type</c>), <c>resource</c> (<c>type:id</c> or <c>type</c>),
+    /// <c>event</c> (names or <c>prefix.*</c> patterns, separated by commas or spaces), and <c>cursor</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is malformed; the message names the field.</exception>
+    public static ActivityLogQuery FromPage(string accountId, IQueryCollection query, int pageSize)
+    {
+        var (actorType, actorId) = TypeAndId(Single(query, "actor"), "actor");
+        var (resourceType, resourceId) = TypeAndId(Single(query, "resource"), "resource");
+        return new ActivityLogQuery(accountId)
+        {
+            ActorType = actorType,
+            ActorId = actorId,
+            ResourceType = resourceType,
+            ResourceId = resourceId,
+            EventNames = Events(query["event"]),
+            PageSize = pageSize,
+            Cursor = Single(query, "cursor"),
+        };
+    }
+
+    private static string? Single(IQueryCollection query, string name)
+    {
+        var values = query[name];
+        if (values.Count > 1)
+        {
+            throw new ArgumentException($"The query parameter '{name}' may be given once.", name);
+        }
+
+        string? value = values.Count == 0 ? null : values[0]?.Trim();
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    private static string[]? Events(StringValues values)
+    {
+        // Each value may hold several names separated by commas or white space (the page's single text field).
+        var names = new List<string>();
+        foreach (string? value in values)
+        {
+            if (value is not null)
+            {
+                names.AddRange(value.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            }
+        }
+
+        return names.Count == 0 ? null : [.. names];
+    }
+
+    private static DateTimeOffset? Time(IQueryCollection query, string name)
+    {
+        string? value = Single(query, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        // ISO 8601; a time without an offset is taken as UTC, never as the server's local time.
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : throw new ArgumentException($"The query parameter '{name}' must be an ISO 8601 date and time, such as 2026-11-26T09:30:00Z.", name);
+    }
+
+    private static int PageSize(IQueryCollection query, int defaultPageSize)
+    {
+        string? value = Single(query, "page_size");
+        if (value is null)
+        {
+            return defaultPageSize;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size >= 1
+            ? size
+            : throw new ArgumentException("The query parameter 'page_size' must be a whole number of at least 1.");
+    }
+
+    private static (string? Type, string? Id) TypeAndId(string? value, string field)
+    {
+        if (value is null)
+        {
+            return (null, null);
+        }
+
+        int colon = value.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return (value, null);
+        }
+
+        string type = value[..colon].Trim();
+        string id = value[(colon + 1)..].Trim();
+        if (type.Length == 0)
+        {
+            throw new ArgumentException($"The {field} filter must be 'type:id' or 'type', such as {(field == "actor" ? "user:783" : "webhook:wh_1")}.", field);
+        }
+
+        return (type, id.Length == 0 ? null : id);
+    }
+}

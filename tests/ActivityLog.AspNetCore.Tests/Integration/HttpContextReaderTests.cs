@@ -1,0 +1,128 @@
+using System.Net;
+using System.Security.Claims;
+using ActivityLog.AspNetCore.Context;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace ActivityLog.AspNetCore.Tests.Integration;
+
+/// <summary>The rules that turn a request into actor, account and context, on hand-built HttpContexts.</summary>
+public sealed class HttpContextReaderTests
+{
+    [Theory]
+    [InlineData("783", true)]
+    [InlineData("0", true)]
+    [InlineData("0783", false)]
+    [InlineData("-5", false)]
+    [InlineData("99999999999999999999", false)]
+    [InlineData("7a", false)]
+    public void Only_canonical_integer_ids_become_numbers(string id, bool numeric)
+    {
+        var actor = Reader().ReadActor(User(new Claim(ClaimTypes.NameIdentifier, id)));
+        actor.Id.Should().Be(id);
+        actor.HasNumericId.Should().Be(numeric);
+    }
+
+    [Fact]
+    public void Numeric_ids_can_be_turned_off()
+    {
+        Reader(o => o.NumericActorIds = false).ReadActor(User(new Claim(ClaimTypes.NameIdentifier, "783"))).HasNumericId.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Claim_types_fall_back_in_order_and_configured_ones_replace_the_defaults()
+    {
+        var oidc = User(new Claim("sub", "abc"), new Claim("name", "Ann Lee"));
+        Reader().ReadActor(oidc).Should().Be(ActivityActor.User("abc", "Ann Lee"));
+
+        var custom = Reader(o =>
+        {
+            o.ActorIdClaimTypes.Add("uid");
+            o.ActorNameClaimTypes.Add("display");
+        });
+        custom.ReadActor(User(new Claim("uid", "42"), new Claim("display", "Bo"), new Claim("sub", "ignored"))).Should().Be(ActivityActor.User(42, "Bo"));
+        custom.ReadActor(User(new Claim("sub", "ignored"))).Id.Should().BeNull("the configured list replaces the defaults");
+    }
+
+    [Fact]
+    public void An_unauthenticated_principal_is_the_unknown_actor_even_with_claims()
+    {
+        var anonymous = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "783")]));
+        Reader().ReadActor(anonymous).IsUnknown.Should().BeTrue();
+        Reader().ReadActor(null).IsUnknown.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Overlong_values_are_cut_to_the_event_limits_and_an_overlong_account_is_no_account()
+    {
+        var reader = Reader();
+        var actor = reader.ReadActor(User(new Claim(ClaimTypes.NameIdentifier, new string('1', 300)), new Claim(ClaimTypes.Name, new string('n', 900))));
+        actor.Id.Should().HaveLength(ActivityLimits.MaxIdLength);
+        actor.Name.Should().HaveLength(ActivityLimits.MaxNameLength);
+
+        var context = new DefaultHttpContext { User = User(new Claim("account_id", new string('a', 201))) };
+        reader.ReadAccount(context).Should().BeNull();
+        context.User = User(new Claim("account_id", new string('a', 200)));
+        reader.ReadAccount(context).Should().HaveLength(200);
+    }
+
+    [Fact]
+    public void The_claim_wins_over_the_route_value_and_the_header_and_blank_values_count_as_none()
+    {
+        var reader = Reader(o =>
+        {
+            o.AccountRouteValue = "accountId";
+            o.AccountHeader = "X-Account";
+        });
+        var context = new DefaultHttpContext { User = User(new Claim("account_id", "from-claim")) };
+        context.Request.RouteValues = new RouteValueDictionary { ["accountId"] = "from-route" };
+        context.Request.Headers["X-Account"] = "from-header";
+        reader.ReadAccount(context).Should().Be("from-claim");
+
+        context.User = User(new Claim("account_id", "  "));
+        reader.ReadAccount(context).Should().Be("from-route");
+        context.Request.RouteValues.Clear();
+        reader.ReadAccount(context).Should().Be("from-header");
+        context.Request.Headers.Remove("X-Account");
+        reader.ReadAccount(context).Should().BeNull();
+    }
+
+    [Fact]
+    public void Context_capture_can_be_turned_off_per_value()
+    {
+        var context = new DefaultHttpContext { User = User(new Claim(ClaimTypes.NameIdentifier, "1")) };
+        context.Connection.RemoteIpAddress = IPAddress.Parse("2001:db8::7");
+        context.Request.Headers.UserAgent = "UA/1";
+        Reader().ReadContext(context).Should().Match<ActivityContext>(c => c.IpAddress == "2001:db8::7" && c.UserAgent == "UA/1" && c.AuthMethod == "Test");
+
+        var off = Reader(o =>
+        {
+            o.CaptureIpAddress = false;
+            o.CaptureUserAgent = false;
+            o.AuthenticationTypeAsAuthMethod = false;
+        }).ReadContext(context);
+        off.IpAddress.Should().BeNull();
+        off.UserAgent.Should().BeNull();
+        off.AuthMethod.Should().BeNull();
+        off.CorrelationId.Should().Be(context.TraceIdentifier);
+    }
+
+    [Fact]
+    public void Empty_claim_type_names_fail_validation()
+    {
+        var result = new ActivityLogHttpOptionsRulesValidator().Validate(null, new ActivityLogHttpOptions { AccountHeader = " ", ActorIdClaimTypes = ["sub", ""] });
+        result.Failed.Should().BeTrue();
+        result.Failures.Should().Contain(f => f.Contains("AccountHeader", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("ActorIdClaimTypes", StringComparison.Ordinal));
+    }
+
+    private static ActivityHttpContextReader Reader(Action<ActivityLogHttpOptions>? configure = null)
+    {
+        var options = new ActivityLogHttpOptions();
+        configure?.Invoke(options);
+        return new ActivityHttpContextReader(Options.Create(options));
+    }
+
+    private static ClaimsPrincipal User(params Claim[] claims) => new(new ClaimsIdentity(claims, authenticationType: "Test"));
+}
