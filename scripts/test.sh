@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution on this machine, from a clean clone, and prints one closing line
 # "N passed, N failed, N skipped" with the real totals read from the TRX results. Starts the PostgreSQL test
-# servers first (scripts/postgres.sh start: needs root and Debian's postgresql-15, which it installs if missing).
+# servers first (scripts/postgres.sh start: needs root and Debian's postgresql-15, which it installs if missing), and
+# makes sure the browser tests' headless Chromium is there (scripts/chromium.sh: installs Debian's chromium if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,13 @@ rm -rf "$results"
 # The PostgreSQL servers the tests use (scripts/postgres.sh): started, with their role and settings, every run.
 if ! bash scripts/postgres.sh start; then
   echo "Could not set up the PostgreSQL test servers (scripts/postgres.sh start failed)." >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+# The headless Chromium the browser tests drive (/usr/bin/chromium), installed when missing.
+if ! bash scripts/chromium.sh; then
+  echo "Could not install Chromium for the browser tests (scripts/chromium.sh failed)." >&2
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
