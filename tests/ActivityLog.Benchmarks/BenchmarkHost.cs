@@ -40,18 +40,25 @@ internal sealed class StalledSink : IActivitySink
         Task.Delay(Timeout.Infinite, cancellationToken);
 }
 
-/// <summary>A webhook receiver on 127.0.0.1 (Kestrel, any free port) that answers 204 to every POST.</summary>
+/// <summary>A webhook receiver on 127.0.0.1 (Kestrel, any free port) that answers every POST with one status code.</summary>
 internal static class WebhookReceiver
 {
     public const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    public static (WebApplication App, string Url) Start()
+    /// <summary>Starts the receiver.</summary>
+    /// <param name="status">The answer to every request: 204 by default; 503 for an endpoint that is down.</param>
+    /// <param name="onRequest">Called for every request, before the answer.</param>
+    public static (WebApplication App, string Url) Start(int status = StatusCodes.Status204NoContent, Action? onRequest = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.MapPost("/hooks", () => Results.NoContent());
+        app.MapPost("/hooks", () =>
+        {
+            onRequest?.Invoke();
+            return Results.StatusCode(status);
+        });
         app.StartAsync().GetAwaiter().GetResult();
         string address = app.Urls.Single();
         return (app, address + "/hooks");

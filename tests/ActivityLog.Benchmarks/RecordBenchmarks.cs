@@ -15,7 +15,8 @@ namespace ActivityLog.Benchmarks;
 /// <remarks>
 /// <para>
 /// <see cref="Sinks"/> <c>webhooks</c> adds the webhook emitter (one endpoint, a Kestrel receiver on loopback) beside
-/// the discarding sink: the caller's cost must not change, since sinks run behind the queue.
+/// the discarding sink: the caller's cost must not change, since sinks run behind the queue. <c>receiver-only</c> hosts
+/// the same Kestrel receiver in the process without the emitter, the control that separates the two.
 /// </para>
 /// Each iteration records <see cref="PerIteration"/> events (the default queue capacity) into a queue large enough to
 /// hold them, and the iteration cleanup flushes, so the measured time is the recording path, not the pipeline behind it.

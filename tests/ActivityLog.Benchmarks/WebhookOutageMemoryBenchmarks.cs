@@ -1,10 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Webhooks;
 using BenchmarkDotNet.Attributes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,17 +42,9 @@ public class WebhookOutageMemoryBenchmarks
         string folder = Path.Combine(Path.GetTempPath(), "activitylog-bench", "outage-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         long attempts = 0;
-        var receiverBuilder = WebApplication.CreateSlimBuilder();
-        receiverBuilder.Logging.ClearProviders();
-        receiverBuilder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var receiver = receiverBuilder.Build();
-        receiver.MapPost("/hooks", () =>
-        {
-            Interlocked.Increment(ref attempts);
-            return Results.StatusCode(503);
-        });
-        await receiver.StartAsync();
-        var url = new Uri(receiver.Urls.Single() + "/hooks");
+        var (receiver, receiverUrl) = WebhookReceiver.Start(StatusCodes.Status503ServiceUnavailable, () => Interlocked.Increment(ref attempts));
+        await using var stopReceiver = receiver;
+        var url = new Uri(receiverUrl);
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
