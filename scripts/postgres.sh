@@ -4,7 +4,7 @@
 #   15/main    127.0.0.1:5432  the server the tests create their databases on
 #   15/outage  127.0.0.1:5433  a second server that tests stop and start themselves to simulate an outage
 #
-# both with the login role activitylog (password activitylog, CREATEDB), password (scram-sha-256) auth from
+# both with the login role activitylog (password activitylog, CREATEDB, member of pg_signal_backend so that DROP DATABASE … WITH (FORCE) can end an autovacuum worker), password (scram-sha-256) auth from
 # 127.0.0.1, and tuned for test speed rather than durability (fsync, synchronous_commit, full_page_writes off;
 # max_connections 200).
 #
@@ -84,7 +84,8 @@ ensure_role_and_tuning() { # ensure_role_and_tuning NAME PORT
   local name=$1 port=$2 state role sql="" setting value restart=no
   # One round trip: the role's rights, then name=value of each tuned setting (and whether it waits for a restart).
   state=$(admin_psql "$port" <<SQL
-SELECT coalesce((SELECT CASE WHEN rolcanlogin AND rolcreatedb THEN 'ok' ELSE 'rights' END
+SELECT coalesce((SELECT CASE WHEN rolcanlogin AND rolcreatedb AND pg_has_role(oid, 'pg_signal_backend', 'MEMBER')
+                        THEN 'ok' ELSE 'rights' END
                  FROM pg_roles WHERE rolname = '$ROLE'), 'missing');
 SELECT name || '=' || setting || CASE WHEN pending_restart THEN '!' ELSE '' END
 FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'max_connections')
@@ -96,11 +97,11 @@ SQL
   case $role in
     missing)
       log "$VERSION/$name: creating role $ROLE"
-      echo "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$ROLE_PASSWORD';" | admin_psql "$port" >/dev/null ||
+      echo "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$ROLE_PASSWORD'; GRANT pg_signal_backend TO $ROLE;" | admin_psql "$port" >/dev/null ||
         fail "could not create role $ROLE on $VERSION/$name" ;;
     rights)
-      log "$VERSION/$name: granting LOGIN CREATEDB to role $ROLE"
-      echo "ALTER ROLE $ROLE LOGIN CREATEDB;" | admin_psql "$port" >/dev/null ||
+      log "$VERSION/$name: granting LOGIN CREATEDB and pg_signal_backend to role $ROLE"
+      echo "ALTER ROLE $ROLE LOGIN CREATEDB; GRANT pg_signal_backend TO $ROLE;" | admin_psql "$port" >/dev/null ||
         fail "could not alter role $ROLE on $VERSION/$name" ;;
   esac
 
