@@ -20,19 +20,19 @@ internal sealed class WebhookActivitySink(WebhookDeliveryService service, Activi
         }
 
         bool added = false;
-        var accepted = new List<ActivityEvent>(batch.Count);
+        List<ActivityEvent>? accepted = null; // one list per batch, and none when no endpoint accepts any event
         foreach (var endpoint in service.Active)
         {
-            accepted.Clear();
+            accepted?.Clear();
             foreach (var activity in batch)
             {
                 if (endpoint.Filter.Accepts(activity.Name))
                 {
-                    accepted.Add(activity);
+                    (accepted ??= new List<ActivityEvent>(batch.Count)).Add(activity);
                 }
             }
 
-            if (accepted.Count == 0)
+            if (accepted is not { Count: > 0 })
             {
                 continue;
             }

@@ -1,8 +1,8 @@
-using System.Data.Common;
 using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Testing.Postgres;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using ActivityLog.Testing.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -385,26 +385,5 @@ public class ReaderBenchmarks
         }
 
         await writer.CompleteAsync();
-    }
-
-    /// <summary>Keeps the text and parameters of the last query a context ran.</summary>
-    private sealed class CommandCapture : DbCommandInterceptor
-    {
-        public string Text { get; private set; } = "";
-
-        public List<(string Name, object? Value)> Parameters { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Text = command.CommandText;
-            Parameters.Clear();
-            foreach (DbParameter parameter in command.Parameters)
-            {
-                Parameters.Add((parameter.ParameterName, parameter.Value));
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
     }
 }

@@ -25,6 +25,9 @@ public sealed class OutboxCopyTests
 
         await Sink(services).WriteBatchAsync(batch, CancellationToken.None);
 
+        // Two parts, each on its own connection: each checked which of its ids are stored before copying.
+        log.Commands.Count(c => c.Contains("FROM activity_events", StringComparison.Ordinal) || c.Contains("FROM \"activity_events\"", StringComparison.Ordinal))
+            .Should().Be(2);
         (await database.ReadRowsAsync<PgStoreContext>()).Should().HaveCount(500);
         (await database.ScalarAsync<long>("SELECT count(*) FROM activity_outbox")).Should().Be(250);
         (await database.ScalarAsync<long>("SELECT count(*) FROM activity_outbox o JOIN activity_events e ON e.id = o.event_id")).Should().Be(250);

@@ -1,4 +1,5 @@
 using ActivityLog.Webhooks.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ActivityLog.Webhooks.Tests;
@@ -174,12 +175,19 @@ public sealed class DeliveryTests
     }
 
     [Fact]
-    public async Task A_400_is_dead_lettered_at_once_and_redelivered_on_request_with_the_same_webhook_id()
+    public Task A_400_is_dead_lettered_at_once_and_redelivered_on_request_with_the_same_webhook_id() =>
+        DeadLetterThenRedeliverAsync(400);
+
+    /// <summary>
+    /// A refused batch (<paramref name="status"/>, "bad payload") is dead-lettered after one attempt, listed, and
+    /// redelivered on request with the same webhook-id and body; shared by the in-memory and the store outbox tests.
+    /// </summary>
+    internal static async Task DeadLetterThenRedeliverAsync(int status, Action<IServiceCollection>? services = null)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         int calls = 0;
-        receiver.Respond = _ => Interlocked.Increment(ref calls) == 1 ? new ReceiverResponse(400, Body: "bad payload") : new ReceiverResponse(200);
-        await using var host = await WebhookTestHost.StartAsync(o => o.Endpoints["main"] = WebhookTestHost.Endpoint(receiver.Url));
+        receiver.Respond = _ => Interlocked.Increment(ref calls) == 1 ? new ReceiverResponse(status, Body: "bad payload") : new ReceiverResponse(200);
+        await using var host = await WebhookTestHost.StartAsync(o => o.Endpoints["main"] = WebhookTestHost.Endpoint(receiver.Url), services: services);
         using var deadLetters = host.Collect("activitylog.webhooks.dead_letters");
         using var deliveries = host.Collect("activitylog.webhooks.deliveries");
 
@@ -192,7 +200,7 @@ public sealed class DeliveryTests
         dead.Destination.Should().Be("webhooks:main");
         dead.Attempts.Should().Be(1);
         dead.EventCount.Should().Be(1);
-        dead.LastError.Should().Be("HTTP 400: bad payload (not retried)");
+        dead.LastError.Should().Be($"HTTP {status}: bad payload (not retried)");
         refused.WebhookId.Should().Be("msg_" + dead.BatchId.ToString("N"));
         (await host.Webhooks.CountPendingAsync("main")).Should().Be(0, "dead letters are not pending");
 

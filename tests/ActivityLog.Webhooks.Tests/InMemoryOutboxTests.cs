@@ -74,6 +74,8 @@ public sealed class InMemoryOutboxTests
         outbox.TryAdd("d", Event(2)).Should().BeTrue();
         outbox.TryAdd("d", Event(3)).Should().BeFalse("full");
         outbox.TryAdd("other", Event(3)).Should().BeTrue("destinations do not share the capacity");
+        outbox.AddRange("other", [Event(4), Event(5)]).Should().Be(1, "a range adds as many as fit");
+        (await outbox.CountPendingAsync("other")).Should().Be(2);
 
         var tiny = Claim with { MaxBytes = 10, MeasureBytes = _ => 100 };
         (await outbox.ClaimAsync("d", tiny))!.Events.Should().ContainSingle("a single larger event still forms a batch");

@@ -54,6 +54,7 @@ public sealed class OutboxPathTests
         byPath["/code"].Should().Equal("activity_log.user.updated");
         byPath["/config"].Should().BeEquivalentTo("activity_log.user.updated", "activity_log.domain.added");
         store.Should().NotBeNull("the registered outbox was used");
+        host.Services.GetRequiredService<WebhookDeliveryService>().Outbox.Should().BeSameAs(store, "the workers deliver from the registered outbox, not an in-memory one");
         (await host.Webhooks.CountPendingAsync("fromConfig")).Should().Be(0);
     }
 

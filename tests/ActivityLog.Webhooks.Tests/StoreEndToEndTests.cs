@@ -61,26 +61,7 @@ public sealed class StoreEndToEndTests
     public async Task Dead_letters_in_the_store_are_listed_and_redelivered(string provider)
     {
         await using var database = await Database.CreateAsync(provider);
-        await using var receiver = await WebhookReceiver.StartAsync();
-        int calls = 0;
-        receiver.Respond = _ => new ReceiverResponse(Interlocked.Increment(ref calls) == 1 ? 422 : 200);
-        await using var host = await WebhookTestHost.StartAsync(
-            o => o.Endpoints["main"] = WebhookTestHost.Endpoint(receiver.Url),
-            services: s => s.AddActivityLog().AddEntityFrameworkStore(database.Configure, o => o.CreateSchemaOnStart = true));
-        using var deadLetters = host.Collect("activitylog.webhooks.dead_letters");
-        using var deliveries = host.Collect("activitylog.webhooks.deliveries");
-
-        host.RecordUser(1);
-        await host.FlushAsync();
-        var refused = await receiver.NextAsync();
-        await WebhookTestHost.WaitAsync(deadLetters, 1);
-        var dead = (await host.Webhooks.ListDeadLettersAsync("main")).Should().ContainSingle().Subject;
-        dead.LastError.Should().StartWith("HTTP 422");
-
-        (await host.Webhooks.RedeliverAsync(dead.BatchId)).Should().BeTrue();
-        (await receiver.NextAsync()).WebhookId.Should().Be(refused.WebhookId);
-        await WebhookTestHost.WaitAsync(deliveries, 1);
-        (await host.Webhooks.ListDeadLettersAsync("main")).Should().BeEmpty();
+        await DeliveryTests.DeadLetterThenRedeliverAsync(422, s => s.AddActivityLog().AddEntityFrameworkStore(database.Configure, o => o.CreateSchemaOnStart = true));
     }
 
     [Fact]

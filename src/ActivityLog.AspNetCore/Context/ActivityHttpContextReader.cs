@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace ActivityLog.AspNetCore.Context;
 
@@ -108,7 +107,8 @@ internal sealed class ActivityHttpContextReader
         string? userAgent = null;
         if (_captureUserAgent)
         {
-            var header = context.Request.Headers[HeaderNames.UserAgent];
+            // The typed property: Kestrel's header collection answers it from a field, no name lookup.
+            var header = context.Request.Headers.UserAgent;
             userAgent = header.Count == 0 ? null : Limit(header.ToString(), ActivityLimits.MaxContextValueLength);
         }
 

@@ -26,6 +26,12 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
 
     private readonly ActivityJsonFields _jsonFields = options.JsonFields | ActivityJsonFields.Id;
 
+    // The same encoder as the webhook payload, so the API and the exports escape text exactly as deliveries do.
+    private readonly JsonWriterOptions _writerOptions = new()
+    {
+        Encoder = ActivityJsonSerializer.GetOptions(options.JsonFields | ActivityJsonFields.Id).Encoder,
+    };
+
     public async Task PageAsync(HttpContext context)
     {
         if (await RequireCallerAsync(context, html: true).ConfigureAwait(false) is not { } caller)
@@ -82,7 +88,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
 
         context.Response.ContentType = "application/json; charset=utf-8";
         var body = context.Response.BodyWriter;
-        var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ActivityJsonSerializer.GetOptions(_jsonFields).Encoder });
+        var writer = new Utf8JsonWriter(body, _writerOptions);
         await using (writer.ConfigureAwait(false))
         {
             writer.WriteStartObject();
@@ -143,45 +149,49 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
     private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events)
     {
         var body = context.Response.BodyWriter;
-        long rows = 0;
-        long pending = 0;
-        var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ActivityJsonSerializer.GetOptions(_jsonFields).Encoder });
+        var writer = new Utf8JsonWriter(body, _writerOptions);
         await using var writerScope = writer.ConfigureAwait(false);
-        await foreach (var activity in events.ConfigureAwait(false))
+        return await WriteRowsAsync(context, events, pending: 0, activity =>
         {
             ActivityJsonSerializer.Write(writer, activity, _jsonFields);
             writer.Flush();
-            pending += writer.BytesCommitted;
+            long written = writer.BytesCommitted;
             writer.Reset();
             body.Write("\n"u8);
-            pending++;
-            rows++;
-            if (pending >= ExportFlushBytes)
-            {
-                pending = 0;
-                await FlushAsync(body, context).ConfigureAwait(false);
-            }
-        }
-
-        await FlushAsync(body, context).ConfigureAwait(false);
-        return rows;
+            return written + 1;
+        }).ConfigureAwait(false);
     }
 
-    private static async Task<long> WriteCsvAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, ActivityDescriptionFormatter formatter)
+    private static Task<long> WriteCsvAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, ActivityDescriptionFormatter formatter)
     {
         var body = context.Response.BodyWriter;
-        long rows = 0;
-        long pending = Encoding.UTF8.GetBytes(ActivityLogCsv.Header, body);
+        long header = Encoding.UTF8.GetBytes(ActivityLogCsv.Header, body);
         var line = new StringBuilder(512);
-        await foreach (var activity in events.ConfigureAwait(false))
+        return WriteRowsAsync(context, events, header, activity =>
         {
             line.Clear();
             ActivityLogCsv.AppendRow(line, activity, formatter);
+            long written = 0;
             foreach (var chunk in line.GetChunks())
             {
-                pending += Encoding.UTF8.GetBytes(chunk.Span, body);
+                written += Encoding.UTF8.GetBytes(chunk.Span, body);
             }
 
+            return written;
+        });
+    }
+
+    /// <summary>
+    /// Writes one row per event with <paramref name="writeRow"/> (which returns the bytes it wrote), flushing to the
+    /// client every <see cref="ExportFlushBytes"/> and at the end; returns the row count.
+    /// </summary>
+    private static async Task<long> WriteRowsAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, long pending, Func<ActivityEvent, long> writeRow)
+    {
+        var body = context.Response.BodyWriter;
+        long rows = 0;
+        await foreach (var activity in events.ConfigureAwait(false))
+        {
+            pending += writeRow(activity);
             rows++;
             if (pending >= ExportFlushBytes)
             {

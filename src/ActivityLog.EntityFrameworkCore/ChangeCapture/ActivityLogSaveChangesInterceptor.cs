@@ -277,9 +277,10 @@ internal sealed class ActivityLogSaveChangesInterceptor(
     }
 
     /// <summary>After a save: wake the delivery workers now, unless the entries wait for the app's own transaction to commit.</summary>
+    /// <remarks>Every app save and commit passes here: with no subscriber registered, no entry is pending, so nothing is looked up.</remarks>
     private void NotifyOutboxIfCommitted(DbContext? context)
     {
-        if (context is not null && context.Database.CurrentTransaction is null)
+        if (outbox.HasSubscribers && context is not null && context.Database.CurrentTransaction is null)
         {
             NotifyOutbox(context);
         }
@@ -287,7 +288,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
 
     private void NotifyOutbox(DbContext? context)
     {
-        if (context is not null && _states.TryGetValue(context, out var state) && state.OutboxNotifyPending)
+        if (outbox.HasSubscribers && context is not null && _states.TryGetValue(context, out var state) && state.OutboxNotifyPending)
         {
             state.OutboxNotifyPending = false;
             outbox.Notify();
@@ -296,7 +297,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
 
     private void ForgetOutbox(DbContext? context)
     {
-        if (context is not null && _states.TryGetValue(context, out var state))
+        if (outbox.HasSubscribers && context is not null && _states.TryGetValue(context, out var state))
         {
             state.OutboxNotifyPending = false;
         }

@@ -246,24 +246,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         // The execution strategy may run this again: start from an empty change tracker every time.
         var tracker = context.ChangeTracker;
         tracker.Clear();
-        var set = context.Set<StoredActivityEvent>();
-
-        HashSet<Guid>? stored = null;
-        for (int start = 0; start < rows.Length; start += ExistingIdsChunkSize)
-        {
-            int count = Math.Min(ExistingIdsChunkSize, rows.Length - start);
-            var ids = new Guid[count];
-            for (int i = 0; i < count; i++)
-            {
-                ids[i] = rows[start + i].Id;
-            }
-
-            foreach (var id in await set.Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken).ConfigureAwait(false))
-            {
-                (stored ??= []).Add(id);
-            }
-        }
-
+        var stored = await StoredIdsAsync(context, rows, cancellationToken).ConfigureAwait(false);
         if (stored?.Count == rows.Length)
         {
             return 0;
@@ -275,6 +258,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         tracker.AutoDetectChangesEnabled = false;
         try
         {
+            var set = context.Set<StoredActivityEvent>();
             int added = 0;
             foreach (var row in rows)
             {

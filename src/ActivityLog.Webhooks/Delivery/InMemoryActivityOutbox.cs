@@ -201,17 +201,6 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         }
     }
 
-    /// <summary>Whether a batch is due now or waiting events exist (a graceful stop drains until neither).</summary>
-    public bool HasDueWork(string destination)
-    {
-        var queue = Get(destination);
-        var now = time.GetUtcNow();
-        lock (queue)
-        {
-            return queue.Unbatched.Count > 0 || queue.Batches.Values.Any(b => !b.Dead && b.DueAt <= now);
-        }
-    }
-
     /// <summary>When the earliest batch in retry becomes due, or <see langword="null"/> when none waits.</summary>
     public DateTimeOffset? NextDueAt(string destination)
     {

@@ -43,15 +43,10 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IHostedService
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        var claimLease = _options.LeaseDuration;
+        var lease = _options.LeaseDuration;
         _endpoints = _options.Endpoints
             .Where(e => e.Value.Enabled)
-            .ToDictionary(e => e.Key, e =>
-            {
-                var endpoint = new WebhookEndpoint(e.Key, e.Value);
-                endpoint.Claim = endpoint.Claim with { Lease = claimLease };
-                return endpoint;
-            }, StringComparer.OrdinalIgnoreCase);
+            .ToDictionary(e => e.Key, e => new WebhookEndpoint(e.Key, e.Value, lease), StringComparer.OrdinalIgnoreCase);
         Active = [.. _endpoints.Values];
         // Resolved on first use, not here: a store's outbox may depend on services that depend on the sinks.
         _outbox = new(() =>

@@ -11,7 +11,7 @@ internal sealed class WebhookEndpoint
 
     private volatile bool _disabled;
 
-    public WebhookEndpoint(string name, WebhookEndpointOptions options)
+    public WebhookEndpoint(string name, WebhookEndpointOptions options, TimeSpan lease)
     {
         Name = name;
         Options = options;
@@ -23,7 +23,7 @@ internal sealed class WebhookEndpoint
         {
             MaxEvents = options.MaxBatchEvents,
             MaxBytes = options.MaxBatchBytes,
-            Lease = TimeSpan.Zero, // set by the service from the host-wide lease length; the worker adds its measure
+            Lease = lease, // the host-wide lease length; the worker adds its measure
         };
     }
 
@@ -39,7 +39,7 @@ internal sealed class WebhookEndpoint
 
     public WebhookSigner Signer { get; }
 
-    public ActivityOutboxClaim Claim { get; set; }
+    public ActivityOutboxClaim Claim { get; }
 
     /// <summary>Set by a 410 Gone answer: the worker stops sending until <see cref="Enable"/>.</summary>
     public bool IsDisabled => _disabled;

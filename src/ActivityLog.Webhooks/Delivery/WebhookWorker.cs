@@ -218,15 +218,13 @@ internal sealed class WebhookWorker
         return length + 1; // the comma or newline that separates it
     }
 
-    /// <summary>The body, byte for byte what <see cref="WebhookPayloadWriter.Write"/> writes, reusing measured events.</summary>
+    /// <summary>
+    /// The body in the endpoint's format: <c>{"events":[…]}</c> byte for byte as
+    /// <see cref="ActivityLog.Serialization.ActivityJsonSerializer.WritePayload"/> writes it, or one event a line.
+    /// Events measured by this claim are copied; the others (a retried batch) are serialized with the worker's writer.
+    /// </summary>
     private void WriteBody(IReadOnlyList<ActivityEvent> events)
     {
-        if (_measured.Count == 0)
-        {
-            WebhookPayloadWriter.Write(_body, events, _endpoint.Options.Format, _endpoint.Options.Fields);
-            return;
-        }
-
         bool json = _endpoint.Options.Format == WebhookPayloadFormat.Json;
         if (json)
         {

@@ -18,8 +18,7 @@ public sealed class AuthorizationTests
     public async Task An_anonymous_caller_is_challenged(string route)
     {
         await using var app = await TestWebApp.StartAsync();
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
 
         using var response = await app.GetAsync(route, user: null);
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -31,8 +30,7 @@ public sealed class AuthorizationTests
     public async Task A_signed_in_caller_without_an_account_is_forbidden(string route)
     {
         await using var app = await TestWebApp.StartAsync();
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
 
         using var response = await app.GetAsync(route, new TestUser("900", "No Account", Account: null));
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
@@ -77,8 +75,7 @@ public sealed class AuthorizationTests
             Authorization = a => a.AddPolicy("AccountAdmin", p => p.RequireAuthenticatedUser().RequireClaim("role", "admin")),
             Endpoints = o => o.AuthorizationPolicy = "AccountAdmin",
         });
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
         var admin = TestUser.John with { Claims = [("role", "admin")] };
 
         foreach (string route in Routes)
@@ -122,8 +119,7 @@ public sealed class AuthorizationTests
     public async Task The_page_sends_a_nonce_based_content_security_policy_and_every_route_forbids_sniffing_and_caching()
     {
         await using var app = await TestWebApp.StartAsync();
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
 
         using var page = await app.GetAsync(Page, TestUser.John);
         page.StatusCode.Should().Be(HttpStatusCode.OK);

@@ -12,8 +12,7 @@ public sealed class EventsApiTests
     public async Task A_page_is_the_payload_json_with_ids_newest_first_and_a_next_cursor()
     {
         await using var app = await TestWebApp.StartAsync();
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
 
         var page = await ApiJson.ReadPageAsync(await app.GetAsync(Api, TestUser.John));
         page.NextCursor.Should().BeNull("six events fit on one page");
@@ -112,9 +111,8 @@ public sealed class EventsApiTests
     public async Task PostgreSql_store_serves_the_same_api()
     {
         await using var app = await TestWebApp.StartAsync(new TestWebAppOptions { PostgreSql = true });
-        Seed.SeedExamples(app, "acct-a");
-        Seed.SeedExamples(app, "acct-b");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
+        await Seed.SeedExamplesAsync(app, "acct-b");
 
         var first = await ApiJson.ReadPageAsync(await app.GetAsync(Api + "?page_size=4&account_id=acct-b", TestUser.John));
         first.Events.Should().HaveCount(4);

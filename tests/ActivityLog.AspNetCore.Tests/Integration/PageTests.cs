@@ -12,8 +12,7 @@ public sealed class PageTests
     public async Task The_page_lists_actor_description_resource_and_date_with_the_seed_sentences()
     {
         await using var app = await TestWebApp.StartAsync();
-        Seed.SeedExamples(app, "acct-a");
-        await app.FlushAsync();
+        await Seed.SeedExamplesAsync(app, "acct-a");
 
         using var response = await app.GetAsync(Page, TestUser.John);
         response.StatusCode.Should().Be(HttpStatusCode.OK);

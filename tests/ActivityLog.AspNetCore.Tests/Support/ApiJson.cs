@@ -46,8 +46,8 @@ internal static class Seed
     public static void Record(TestWebApp app, string account, ActivityActor actor, string eventName, ActivityResource? resource = null, ActivityResource[]? related = null) =>
         app.Recorder.Record(eventName, resource, actor: actor, related: related ?? [], accountId: account);
 
-    /// <summary>The seed's six activities in account <paramref name="account"/>, oldest first.</summary>
-    public static void SeedExamples(TestWebApp app, string account)
+    /// <summary>Records the seed's six activities in account <paramref name="account"/>, oldest first, and flushes them to the store.</summary>
+    public static Task SeedExamplesAsync(TestWebApp app, string account)
     {
         Record(app, account, John, "activity_log.domain.added");
         Record(app, account, John, "activity_log.field.created", new ActivityResource("field", "f1", "First Name"));
@@ -57,5 +57,6 @@ internal static class Seed
             accountId: account, context: new ActivityContext { AuthMethod = "GitHub" });
         Record(app, account, John, "activity_log.webhook.removed", new ActivityResource("webhook", "wh_1", "Logging"),
             [new ActivityResource("sending_stream", "7", "Transactional")]);
+        return app.FlushAsync();
     }
 }

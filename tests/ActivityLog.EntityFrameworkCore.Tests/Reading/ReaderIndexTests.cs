@@ -1,8 +1,7 @@
-using System.Data.Common;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
+using ActivityLog.Testing.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using static ActivityLog.EntityFrameworkCore.Tests.Reading.ReadingEvents;
 
 namespace ActivityLog.EntityFrameworkCore.Tests.Reading;
@@ -77,26 +76,5 @@ public sealed class ReaderIndexTests
         }
 
         return plan;
-    }
-
-    /// <summary>Keeps the text and parameters of the last query the context ran.</summary>
-    private sealed class CommandCapture : DbCommandInterceptor
-    {
-        public string Text { get; private set; } = "";
-
-        public List<(string Name, object? Value)> Parameters { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Text = command.CommandText;
-            Parameters.Clear();
-            foreach (DbParameter parameter in command.Parameters)
-            {
-                Parameters.Add((parameter.ParameterName, parameter.Value));
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
     }
 }

@@ -28,23 +28,12 @@ internal static class DatabaseCatalog
             : $"SELECT indexname FROM pg_catalog.pg_indexes WHERE tablename = '{table}' ORDER BY indexname");
 
     /// <summary>Column name → declared type (SQLite) or <c>data_type</c> (PostgreSQL), in table order.</summary>
-    public static async Task<List<KeyValuePair<string, string>>> ColumnTypesAsync(DatabaseProvider provider, string connectionString, string table, string? schema = null)
+    public static Task<List<KeyValuePair<string, string>>> ColumnTypesAsync(DatabaseProvider provider, string connectionString, string table, string? schema = null)
     {
         string sql = provider == DatabaseProvider.Sqlite
             ? $"SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
             : $"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{table}' AND table_schema = {(schema is null ? "current_schema()" : $"'{schema}'")} ORDER BY ordinal_position";
-        var columns = new List<KeyValuePair<string, string>>();
-        await using var connection = Connect(provider, connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            columns.Add(new(reader.GetString(0), reader.GetString(1)));
-        }
-
-        return columns;
+        return ReadAsync(provider, connectionString, sql, reader => new KeyValuePair<string, string>(reader.GetString(0), reader.GetString(1)));
     }
 
     /// <summary>Runs a scalar query (a count, say).</summary>
@@ -67,9 +56,12 @@ internal static class DatabaseCatalog
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<List<string>> ListAsync(DatabaseProvider provider, string connectionString, string sql)
+    private static Task<List<string>> ListAsync(DatabaseProvider provider, string connectionString, string sql) =>
+        ReadAsync(provider, connectionString, sql, reader => reader.GetString(0));
+
+    private static async Task<List<T>> ReadAsync<T>(DatabaseProvider provider, string connectionString, string sql, Func<DbDataReader, T> read)
     {
-        var names = new List<string>();
+        var rows = new List<T>();
         await using var connection = Connect(provider, connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -77,9 +69,9 @@ internal static class DatabaseCatalog
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            names.Add(reader.GetString(0));
+            rows.Add(read(reader));
         }
 
-        return names;
+        return rows;
     }
 }

@@ -12,32 +12,15 @@ namespace ActivityLog.EntityFrameworkCore.Tests.Schema;
 /// </summary>
 internal sealed class MissingDatabase : IAsyncDisposable
 {
-    private readonly string? _sqliteFolder;
+    private readonly TestDatabase _database;
 
-    private MissingDatabase(DatabaseProvider provider, string connectionString, string? sqliteFolder)
-    {
-        Provider = provider;
-        ConnectionString = connectionString;
-        _sqliteFolder = sqliteFolder;
-    }
+    private MissingDatabase(TestDatabase database) => _database = database;
 
-    public DatabaseProvider Provider { get; }
+    public DatabaseProvider Provider => _database.Provider;
 
-    public string ConnectionString { get; }
+    public string ConnectionString => _database.ConnectionString;
 
-    public static MissingDatabase Create(DatabaseProvider provider, string prefix)
-    {
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            string folder = Path.Combine(Path.GetTempPath(), "activitylog-tests", Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            var sqlite = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, $"{prefix}.db"), Pooling = false };
-            return new MissingDatabase(provider, sqlite.ToString(), folder);
-        }
-
-        var npgsql = new NpgsqlConnectionStringBuilder(PostgresServer.Main.ConnectionString) { Database = PostgresServer.NewDatabaseName(prefix) };
-        return new MissingDatabase(provider, npgsql.ToString(), sqliteFolder: null);
-    }
+    public static MissingDatabase Create(DatabaseProvider provider, string prefix) => new(TestDatabase.Missing(provider, prefix));
 
     /// <summary>Whether the database exists now (the SQLite file, or a row in <c>pg_database</c>).</summary>
     public async Task<bool> ExistsAsync()
@@ -55,35 +38,7 @@ internal sealed class MissingDatabase : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())! == 1;
     }
 
-    public void Configure(DbContextOptionsBuilder options)
-    {
-        if (Provider == DatabaseProvider.Sqlite)
-        {
-            options.UseSqlite(ConnectionString);
-        }
-        else
-        {
-            options.UseNpgsql(ConnectionString);
-        }
-    }
+    public void Configure(DbContextOptionsBuilder options) => _database.Configure(options);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Provider == DatabaseProvider.PostgreSql)
-        {
-            await PostgresServer.Main.DropDatabaseAsync(ConnectionString);
-        }
-        else if (_sqliteFolder is not null)
-        {
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(_sqliteFolder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file a leaked connection still holds stays in the temp folder; nothing to assert here.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

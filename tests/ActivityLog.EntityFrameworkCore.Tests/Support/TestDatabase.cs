@@ -1,6 +1,7 @@
 using ActivityLog.Testing.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace ActivityLog.EntityFrameworkCore.Tests.Support;
 
@@ -42,18 +43,33 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <param name="provider">The engine.</param>
     /// <param name="prefix">A readable part of the database name.</param>
     /// <returns>The database.</returns>
-    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, string prefix = "store")
-    {
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            string folder = Path.Combine(Path.GetTempPath(), "activitylog-tests", Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            var builder = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, $"{prefix}.db"), Pooling = false };
-            return new TestDatabase(provider, builder.ToString(), folder);
-        }
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, string prefix = "store") =>
+        provider == DatabaseProvider.Sqlite
+            ? Sqlite(prefix)
+            : new TestDatabase(provider, await PostgresServer.Main.CreateDatabaseAsync(prefix), sqliteFolder: null);
 
-        string connectionString = await PostgresServer.Main.CreateDatabaseAsync(prefix);
-        return new TestDatabase(provider, connectionString, sqliteFolder: null);
+    /// <summary>
+    /// A database that does not exist yet (an SQLite file not yet written, a PostgreSQL database not yet created), for
+    /// tests of database creation; dispose drops whatever got created.
+    /// </summary>
+    /// <param name="provider">The engine.</param>
+    /// <param name="prefix">A readable part of the database name.</param>
+    /// <returns>The database, not created.</returns>
+    internal static TestDatabase Missing(DatabaseProvider provider, string prefix) =>
+        provider == DatabaseProvider.Sqlite
+            ? Sqlite(prefix)
+            : new TestDatabase(
+                provider,
+                new NpgsqlConnectionStringBuilder(PostgresServer.Main.ConnectionString) { Database = PostgresServer.NewDatabaseName(prefix) }.ToString(),
+                sqliteFolder: null);
+
+    /// <summary>A file in a fresh temporary folder, which SQLite creates on first open.</summary>
+    private static TestDatabase Sqlite(string prefix)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "activitylog-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var builder = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, $"{prefix}.db"), Pooling = false };
+        return new TestDatabase(DatabaseProvider.Sqlite, builder.ToString(), folder);
     }
 
     /// <summary>Points a context at this database.</summary>
