@@ -38,6 +38,7 @@ namespace ActivityLog.Benchmarks;
 [InvocationCount(PerIteration)]
 [WarmupCount(5)]
 [IterationCount(30)]
+[ProcessCount(3)]
 public class AspNetCoreBenchmarks
 {
     private const int PerIteration = 10_000;

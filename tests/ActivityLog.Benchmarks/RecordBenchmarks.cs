@@ -27,6 +27,7 @@ namespace ActivityLog.Benchmarks;
 [InvocationCount(PerIteration)]
 [WarmupCount(5)]
 [IterationCount(50)]
+[ProcessCount(3)]
 public class RecordBenchmarks
 {
     private const int PerIteration = 10_000;
