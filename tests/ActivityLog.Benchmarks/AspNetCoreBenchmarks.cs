@@ -85,15 +85,7 @@ public class AspNetCoreBenchmarks
         WarmUp(_captureOnly);
     }
 
-    private void WarmUp(RequestDelegate app) => JitWarmUp.Run(() =>
-    {
-        for (int i = 0; i < PerIteration; i++)
-        {
-            app(NewContext()).GetAwaiter().GetResult();
-        }
-
-        Flush();
-    });
+    private void WarmUp(RequestDelegate app) => JitWarmUp.Run(PerIteration, () => app(NewContext()).GetAwaiter().GetResult(), Flush);
 
     private void Setup()
     {

@@ -83,6 +83,24 @@ internal static class JitWarmUp
     private const int QuietCompilations = 10;
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Warms an iteration as BenchmarkDotNet runs it: <paramref name="invocations"/> calls of
+    /// <paramref name="operation"/>, then <paramref name="cleanup"/>, in rounds as <see cref="Run(Action)"/> does.
+    /// </summary>
+    /// <param name="invocations">The benchmark's invocation count per iteration.</param>
+    /// <param name="operation">The benchmark method.</param>
+    /// <param name="cleanup">The iteration cleanup.</param>
+    /// <returns>The number of rounds run.</returns>
+    public static int Run(int invocations, Action operation, Action cleanup) => Run(() =>
+    {
+        for (int i = 0; i < invocations; i++)
+        {
+            operation();
+        }
+
+        cleanup();
+    });
+
     /// <summary>Runs <paramref name="round"/> until a round compiles fewer than ten methods (5 to 30 rounds).</summary>
     /// <param name="round">One measured iteration's work and its cleanup.</param>
     /// <returns>The number of rounds run.</returns>

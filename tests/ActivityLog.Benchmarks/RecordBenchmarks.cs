@@ -62,15 +62,7 @@ public class RecordBenchmarks
         WarmUp(Record);
     }
 
-    private void WarmUp(Action operation) => JitWarmUp.Run(() =>
-    {
-        for (int i = 0; i < PerIteration; i++)
-        {
-            operation();
-        }
-
-        Drain();
-    });
+    private void WarmUp(Action operation) => JitWarmUp.Run(PerIteration, operation, Drain);
 
     private void Setup()
     {
