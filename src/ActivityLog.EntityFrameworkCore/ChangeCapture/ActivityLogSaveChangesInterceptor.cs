@@ -395,7 +395,8 @@ internal sealed class ActivityLogSaveChangesInterceptor(
 
             if (state.DeferredRows.Count > 0)
             {
-                var inserter = CaptureModel.For(context.Model).Inserter;
+                var model = CaptureModel.For(context.Model);
+                var inserter = model.Inserter;
                 savepoint = logAndContinue && transaction is { SupportsSavepoints: true };
                 if (async)
                 {
@@ -407,7 +408,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     await inserter.InsertAsync(context, state.DeferredRows, cancellationToken).ConfigureAwait(false);
                     if (DeferredOutboxEntries(context, state) is { } entries)
                     {
-                        await OutboxWriter.InserterFor(context.Model).InsertAsync(context, entries, cancellationToken).ConfigureAwait(false);
+                        await model.OutboxInserter.InsertAsync(context, entries, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 else
@@ -420,7 +421,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     inserter.Insert(context, state.DeferredRows);
                     if (DeferredOutboxEntries(context, state) is { } entries)
                     {
-                        OutboxWriter.InserterFor(context.Model).Insert(context, entries);
+                        model.OutboxInserter.Insert(context, entries);
                     }
                 }
             }

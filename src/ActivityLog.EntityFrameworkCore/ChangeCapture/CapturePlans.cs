@@ -22,6 +22,7 @@ internal sealed class CaptureModel
     private readonly Dictionary<IEntityType, EntityPlan> _plans = [];
     private readonly IModel _model;
     private ActivityRowInserter? _inserter;
+    private ActivityRowInserter? _outboxInserter;
 
     private CaptureModel(IModel model)
     {
@@ -95,6 +96,9 @@ internal sealed class CaptureModel
 
     /// <summary>Writes rows with one INSERT statement, for events that can only be built after the database generated keys.</summary>
     public ActivityRowInserter Inserter => _inserter ??= new ActivityRowInserter(EventEntityType!);
+
+    /// <summary>Writes the outbox entries of those events the same way (the model must map the outbox).</summary>
+    public ActivityRowInserter OutboxInserter => _outboxInserter ??= new ActivityRowInserter(_model.FindEntityType(typeof(Outbox.OutboxEntryRow))!);
 
     public static CaptureModel For(IModel model)
     {

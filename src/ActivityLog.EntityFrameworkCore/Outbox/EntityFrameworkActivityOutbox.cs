@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Linq.Expressions;
 using ActivityLog.Delivery;
 using ActivityLog.EntityFrameworkCore.Reading;
 using Microsoft.EntityFrameworkCore;
@@ -61,14 +62,15 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                     static (ctx, state, ct) => state.Item1.TryClaimAsync(ctx, state.destination, state.claim, ct),
                     verifySucceeded: null,
                     cancellationToken).ConfigureAwait(false);
-                if (outcome.Batch is not null || !outcome.TryAgain)
+                if (outcome.Batch is { } batch)
                 {
-                    if (outcome.Batch is { } batch)
-                    {
-                        OutboxLog.Claimed(logger, batch.Id, batch.Destination, batch.Events.Count, batch.Attempt);
-                    }
+                    OutboxLog.Claimed(logger, batch.Id, batch.Destination, batch.Events.Count, batch.Attempt);
+                    return batch;
+                }
 
-                    return outcome.Batch;
+                if (!outcome.TryAgain)
+                {
+                    return null;
                 }
             }
 
@@ -79,29 +81,22 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     public async Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var lease = ActivityLogContextLease<TContext>.Open(scopes);
-        await using (lease.ConfigureAwait(false))
-        {
-            var context = Mapped(lease.Context);
-            var strategy = context.Database.CreateExecutionStrategy();
-            await strategy.ExecuteAsync(
-                batch,
-                static async (ctx, b, ct) =>
+        await ExecuteAsync(
+            batch,
+            static async (ctx, b, ct) =>
+            {
+                var transaction = await ctx.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
                 {
-                    var transaction = await ctx.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
-                    await using (transaction.ConfigureAwait(false))
-                    {
-                        Guid id = b.Id;
-                        string destination = b.Destination;
-                        await ctx.Set<OutboxEntryRow>().Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
-                        await ctx.Set<OutboxBatchRow>().Where(r => r.Id == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
-                        await transaction.CommitAsync(ct).ConfigureAwait(false);
-                        return true;
-                    }
-                },
-                verifySucceeded: null,
-                cancellationToken).ConfigureAwait(false);
-        }
+                    Guid id = b.Id;
+                    string destination = b.Destination;
+                    await ctx.Set<OutboxEntryRow>().Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    await ctx.Set<OutboxBatchRow>().Where(r => r.Id == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    await transaction.CommitAsync(ct).ConfigureAwait(false);
+                    return true;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RetryLaterAsync(ActivityOutboxBatch batch, DateTimeOffset retryAt, string reason, CancellationToken cancellationToken = default)
@@ -229,17 +224,19 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         context.ChangeTracker.Clear();
         var database = context.Database;
         bool npgsql = database.ProviderName == NpgsqlProvider;
-        var now = OutboxTime.Truncate(timeProvider.GetUtcNow());
-        var leaseExpires = OutboxTime.Truncate(timeProvider.GetUtcNow() + claim.Lease);
+        var utcNow = timeProvider.GetUtcNow();
+        var now = OutboxTime.Truncate(utcNow);
+        var leaseExpires = OutboxTime.Truncate(utcNow + claim.Lease);
         var batches = context.Set<OutboxBatchRow>();
         var entries = context.Set<OutboxEntryRow>();
+        // A batch formed earlier that is due again: its retry time has come, or its lease ran out.
+        Expression<Func<OutboxBatchRow, bool>> due = r =>
+            r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now);
 
         // Idle polls are the common case: look without a transaction first, so that an empty outbox never takes SQLite's
         // write lock (which the store's writes need) and costs PostgreSQL two index probes.
         bool work = await entries.AnyAsync(e => e.Destination == destination && e.BatchId == null, cancellationToken).ConfigureAwait(false) ||
-            await batches.AnyAsync(
-                r => r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now),
-                cancellationToken).ConfigureAwait(false);
+            await batches.AnyAsync(due, cancellationToken).ConfigureAwait(false);
         if (!work)
         {
             return ClaimOutcome.Nothing;
@@ -248,7 +245,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
         {
-            // 1. A batch formed earlier that is due again: its retry time has come, or its lease ran out.
+            // 1. A batch formed earlier that is due again.
             Guid? dueId;
             if (npgsql)
             {
@@ -262,8 +259,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             else
             {
                 dueId = await batches.AsNoTracking()
-                    .Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now &&
-                        (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now))
+                    .Where(due)
                     .OrderBy(r => r.NextAttemptAt).ThenBy(r => r.Id)
                     .Select(r => (Guid?)r.Id)
                     .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
@@ -271,15 +267,14 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
 
             if (dueId is { } id)
             {
-                int taken = await batches
-                    .Where(r => r.Id == id && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now))
+                int taken = await batches.Where(due).Where(r => r.Id == id)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, leaseExpires), cancellationToken).ConfigureAwait(false);
                 if (taken == 0)
                 {
                     return ClaimOutcome.Lost;
                 }
 
-                var row = await batches.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+                int attempt = await batches.Where(r => r.Id == id).Select(r => r.Attempt).SingleAsync(cancellationToken).ConfigureAwait(false);
                 var eventIds = await entries.AsNoTracking()
                     .Where(e => e.Destination == destination && e.BatchId == id)
                     .OrderBy(e => e.Id)
@@ -296,7 +291,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new ClaimOutcome(new ActivityOutboxBatch(id, destination, row.Attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
+                return new ClaimOutcome(new ActivityOutboxBatch(id, destination, attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
             }
 
             // 2. A new batch from the destination's oldest unbatched entries.
@@ -350,7 +345,6 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 batchEvents.Add(activityEvent);
             }
 
-            var batchId = Guid.CreateVersion7(timeProvider.GetUtcNow());
             if (batchEvents.Count == 0)
             {
                 await entries.Where(e => takenEntries.Contains(e.Id) && e.BatchId == null).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -358,6 +352,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 return ClaimOutcome.Lost;
             }
 
+            var batchId = Guid.CreateVersion7(utcNow);
             batches.Add(new OutboxBatchRow
             {
                 Id = batchId,
@@ -405,18 +400,18 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         return events;
     }
 
-    private async Task<int> UpdateAsync(Func<DbSet<OutboxBatchRow>, Task<int>> update, CancellationToken cancellationToken)
+    private Task<int> UpdateAsync(Func<DbSet<OutboxBatchRow>, Task<int>> update, CancellationToken cancellationToken) =>
+        ExecuteAsync(update, static (ctx, u, _) => u(ctx.Set<OutboxBatchRow>()), cancellationToken);
+
+    /// <summary>Runs one operation on a context of its own, inside the provider's execution strategy.</summary>
+    private async Task<TResult> ExecuteAsync<TState, TResult>(
+        TState state, Func<DbContext, TState, CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
     {
         var lease = ActivityLogContextLease<TContext>.Open(scopes);
         await using (lease.ConfigureAwait(false))
         {
-            var context = Mapped(lease.Context);
-            var strategy = context.Database.CreateExecutionStrategy();
-            return await strategy.ExecuteAsync(
-                update,
-                static (ctx, u, _) => u(ctx.Set<OutboxBatchRow>()),
-                verifySucceeded: null,
-                cancellationToken).ConfigureAwait(false);
+            var strategy = Mapped(lease.Context).Database.CreateExecutionStrategy();
+            return await strategy.ExecuteAsync(state, operation, verifySucceeded: null, cancellationToken).ConfigureAwait(false);
         }
     }
 

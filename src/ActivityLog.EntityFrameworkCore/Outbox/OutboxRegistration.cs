@@ -13,8 +13,7 @@ internal static class OutboxRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ActivityOutboxSignal>();
+        // AddActivityLog() registered the TimeProvider and the ActivityOutboxSignal both sides share.
         services.TryAddSingleton<OutboxWriter>();
         // TryAdd: the first store registered holds the outbox, as it serves the reader.
         services.TryAddSingleton<IActivityOutbox, EntityFrameworkActivityOutbox<TContext>>();

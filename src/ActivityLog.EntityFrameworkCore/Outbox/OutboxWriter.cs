@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using ActivityLog.Delivery;
-using ActivityLog.EntityFrameworkCore.ChangeCapture;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -15,8 +13,6 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// <remarks>Thread-safe: the subscriber list is fixed at construction, and <c>Accepts</c> is pure by contract.</remarks>
 internal sealed class OutboxWriter
 {
-    private static readonly ConditionalWeakTable<IModel, ActivityRowInserter> Inserters = [];
-
     private readonly IActivityOutboxSubscriber[] _subscribers;
     private readonly ActivityOutboxSignal _signal;
     private readonly TimeProvider _time;
@@ -52,20 +48,20 @@ internal sealed class OutboxWriter
     /// The entries of each event (aligned with <paramref name="events"/>; <see langword="null"/> where no subscriber
     /// accepts it), or <see langword="null"/> when no event has any.
     /// </summary>
-    public OutboxEntryRow[]?[]? Plan(IReadOnlyList<ActivityEvent> events)
+    public List<OutboxEntryRow>?[]? Plan(IReadOnlyList<ActivityEvent> events)
     {
         if (_subscribers.Length == 0)
         {
             return null;
         }
 
-        OutboxEntryRow[]?[]? plan = null;
+        List<OutboxEntryRow>?[]? plan = null;
         DateTime now = Now();
         for (int i = 0; i < events.Count; i++)
         {
             if (EntriesFor(events[i], now) is { } entries)
             {
-                (plan ??= new OutboxEntryRow[]?[events.Count])[i] = entries;
+                (plan ??= new List<OutboxEntryRow>?[events.Count])[i] = entries;
             }
         }
 
@@ -73,7 +69,7 @@ internal sealed class OutboxWriter
     }
 
     /// <summary>The entries for one event, or <see langword="null"/> when no subscriber accepts it.</summary>
-    public OutboxEntryRow[]? EntriesFor(ActivityEvent activityEvent) =>
+    public List<OutboxEntryRow>? EntriesFor(ActivityEvent activityEvent) =>
         _subscribers.Length == 0 ? null : EntriesFor(activityEvent, Now());
 
     /// <summary>Wakes this process's delivery workers: call after a transaction with entries committed.</summary>
@@ -81,10 +77,6 @@ internal sealed class OutboxWriter
 
     /// <summary>Whether the model maps the outbox (models built before it existed, or by hand, may not).</summary>
     public static bool IsMapped(IModel model) => model.FindEntityType(typeof(OutboxEntryRow)) is not null;
-
-    /// <summary>Plain INSERTs of entry rows on the context's connection and transaction (from inside a commit, where <c>SaveChanges</c> cannot run).</summary>
-    public static ActivityRowInserter InserterFor(IModel model) =>
-        Inserters.GetValue(model, static m => new ActivityRowInserter(m.FindEntityType(typeof(OutboxEntryRow))!));
 
     /// <summary>Throws a message that says what to do when entries must be written into a model without the outbox.</summary>
     public static void EnsureMapped(DbContext context)
@@ -97,7 +89,7 @@ internal sealed class OutboxWriter
         }
     }
 
-    private OutboxEntryRow[]? EntriesFor(ActivityEvent activityEvent, DateTime now)
+    private List<OutboxEntryRow>? EntriesFor(ActivityEvent activityEvent, DateTime now)
     {
         List<OutboxEntryRow>? entries = null;
         foreach (var subscriber in _subscribers)
@@ -108,7 +100,7 @@ internal sealed class OutboxWriter
             }
         }
 
-        return entries?.ToArray();
+        return entries;
     }
 
     private DateTime Now() => OutboxTime.Truncate(_time.GetUtcNow());

@@ -134,7 +134,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// retried as a whole and the parts already stored are skipped.
     /// </summary>
     private async Task WriteInPartsAsync(
-        DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[]? entries, int parts, CancellationToken cancellationToken)
+        DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[]? entries, int parts, CancellationToken cancellationToken)
     {
         int size = (rows.Length + parts - 1) / parts;
         var writes = new Task[parts];
@@ -147,7 +147,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
 
         await Task.WhenAll(writes).ConfigureAwait(false);
 
-        async Task WritePartAsync(StoredActivityEvent[] part, OutboxEntryRow[]?[]? partEntries, CancellationToken ct)
+        async Task WritePartAsync(StoredActivityEvent[] part, List<OutboxEntryRow>?[]? partEntries, CancellationToken ct)
         {
             var partScope = _scopes.CreateAsyncScope();
             await using (partScope.ConfigureAwait(false))
@@ -179,7 +179,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
 
     /// <summary>Writes rows through a context: the bulk writer that accepted it, or the generic path.</summary>
     private async Task WriteAsync(
-        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[]? entries, CancellationToken cancellationToken)
+        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[]? entries, CancellationToken cancellationToken)
     {
         var strategy = context.Database.CreateExecutionStrategy();
         if (entries is not null && Array.Exists(entries, e => e is not null))
@@ -286,7 +286,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// </summary>
     /// <returns>The number of events inserted.</returns>
     private static async Task<int> InsertMissingWithOutboxAsync(
-        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, OutboxEntryRow[]?[] entries, CancellationToken cancellationToken)
+        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[] entries, CancellationToken cancellationToken)
     {
         var tracker = context.ChangeTracker;
         tracker.Clear();
@@ -312,10 +312,13 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                         context.Add(rows[i]);
                     }
 
-                    foreach (var entry in entries[i] ?? [])
+                    if (entries[i] is { } eventEntries)
                     {
-                        // A fresh row per attempt: the execution strategy may run this again after a failed commit.
-                        context.Add(new OutboxEntryRow { Destination = entry.Destination, EventId = entry.EventId, CreatedAt = entry.CreatedAt });
+                        foreach (var entry in eventEntries)
+                        {
+                            // A fresh row per attempt: the execution strategy may run this again after a failed commit.
+                            context.Add(new OutboxEntryRow { Destination = entry.Destination, EventId = entry.EventId, CreatedAt = entry.CreatedAt });
+                        }
                     }
                 }
 

@@ -86,8 +86,9 @@ public sealed class OutboxWriteTests
         var subscriber = new TestSubscriber("webhooks:notes", e => e.Name.StartsWith("activity_log.note.", StringComparison.Ordinal));
         await using var host = await CaptureTestHost.StartAsync(provider, services: s => s.AddSingleton<IActivityOutboxSubscriber>(subscriber));
         var signal = host.Services.GetRequiredService<ActivityOutboxSignal>();
+        long beforeRollback = signal.Version;
 
-        // Rolled back: neither the note, nor its event, nor its entry.
+        // Rolled back: neither the note, nor its event, nor its entry, nor a wake-up.
         await using (var scope = host.OpenContext())
         {
             var db = scope.Db;
@@ -100,6 +101,8 @@ public sealed class OutboxWriteTests
         }
 
         (await EntriesAsync(host)).Should().BeEmpty();
+        (await host.EventsAsync()).Should().BeEmpty();
+        signal.Version.Should().Be(beforeRollback, "nothing was committed");
         long beforeCommit = signal.Version;
 
         // Committed in the app's own transaction: entries for the accepted event only, and a wake-up after the commit.
