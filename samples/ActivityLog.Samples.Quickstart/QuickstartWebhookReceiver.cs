@@ -62,12 +62,15 @@ internal sealed class QuickstartWebhookReceiver : IAsyncDisposable
     public async Task<List<ReceivedWebhook>> ReceiveAsync(int events, TimeSpan timeout)
     {
         var received = new List<ReceivedWebhook>();
+        int verified = 0;
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            while (received.Where(r => r.Verified).Sum(r => r.Events) < events)
+            while (verified < events)
             {
-                received.Add(await _received.Reader.ReadAsync(cancel.Token));
+                var webhook = await _received.Reader.ReadAsync(cancel.Token);
+                received.Add(webhook);
+                verified += webhook.Verified ? webhook.Events : 0;
             }
         }
         catch (OperationCanceledException)

@@ -74,6 +74,15 @@ public sealed class OptionsTests
         using var built = host.Build();
         var act = () => built.StartAsync();
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("loopback");
+
+        var allowing = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        allowing.Services.AddActivityLog().AddWebhooks(o =>
+        {
+            o.AllowLoopback = true;
+            o.Endpoints["main"] = new WebhookEndpointOptions { Url = new Uri("http://localhost:5000/"), Secret = WebhookTestHost.Secret };
+        });
+        using var allowed = allowing.Build();
+        allowed.Services.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.Endpoints.Should().ContainKey("main", "AllowLoopback passes validation");
     }
 
     [Fact]
@@ -103,6 +112,7 @@ public sealed class OptionsTests
         endpoint.Format.Should().Be(WebhookPayloadFormat.JsonLines);
         endpoint.Events.Should().Equal("activity_log.user.*");
         endpoint.MaxBatchEvents.Should().Be(7);
+        endpoint.MaxBatchDelay.Should().Be(TimeSpan.Zero, "the code callback ran after the binding and its value stands");
 
         host.RecordUser(1);
         host.Recorder.Record("activity_log.domain.added", resource: new ActivityResource("domain", "d"));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActivityLog.Delivery;
 
 namespace ActivityLog.Webhooks.Delivery;
@@ -7,11 +8,10 @@ namespace ActivityLog.Webhooks.Delivery;
 /// formed from them, all in memory. Same contract as a store's outbox (stable batch ids, leases, retry times, dead
 /// letters), so one delivery engine serves both; lost on a crash (best effort), drained on a graceful stop.
 /// </summary>
-/// <remarks>Thread-safe: one lock per destination; nothing awaits under it.</remarks>
+/// <remarks>Thread-safe: one lock per destination (found without a global lock); nothing awaits under it.</remarks>
 internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerDestination) : IActivityOutbox
 {
-    private readonly Dictionary<string, Destination> _destinations = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, Destination> _destinations = new(StringComparer.Ordinal);
 
     /// <summary>Adds an event for a destination; <see langword="false"/> when that destination is full (the caller counts the drop).</summary>
     public bool TryAdd(string destination, ActivityEvent activity)
@@ -151,7 +151,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
         var result = new List<ActivityOutboxDeadLetter>();
-        foreach (var (name, queue) in Snapshot())
+        foreach (var (name, queue) in _destinations)
         {
             if (destination is not null && name != destination)
             {
@@ -171,7 +171,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
     public Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        foreach (var (_, queue) in Snapshot())
+        foreach (var (_, queue) in _destinations)
         {
             lock (queue)
             {
@@ -223,27 +223,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
 
     private static string Truncate(string reason) => reason.Length <= 2000 ? reason : reason[..2000];
 
-    private Destination Get(string destination)
-    {
-        lock (_gate)
-        {
-            if (!_destinations.TryGetValue(destination, out var queue))
-            {
-                queue = new Destination();
-                _destinations.Add(destination, queue);
-            }
-
-            return queue;
-        }
-    }
-
-    private List<KeyValuePair<string, Destination>> Snapshot()
-    {
-        lock (_gate)
-        {
-            return [.. _destinations];
-        }
-    }
+    private Destination Get(string destination) => _destinations.GetOrAdd(destination, static _ => new Destination());
 
     private sealed class Destination
     {

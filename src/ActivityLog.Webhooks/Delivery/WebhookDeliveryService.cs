@@ -106,7 +106,7 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IHostedService
         var clients = _services.GetRequiredService<IHttpClientFactory>();
         _workers = [.. Active.Select(endpoint =>
         {
-            var worker = new WebhookWorker(endpoint, outbox, _signal, clients, _options, _time, _metrics, _logger);
+            var worker = new WebhookWorker(endpoint, outbox, memory, _signal, clients, _options, _time, _metrics, _logger);
             return Task.Run(() => worker.RunAsync(() => _draining, _stopping.Token, _abort.Token), CancellationToken.None);
         })];
         Log.Started(_logger, _workers.Length, memory is null ? outbox.GetType().Name : "memory (no store: best effort across crashes)");

@@ -45,6 +45,7 @@ internal sealed class WebhookWorker
     public WebhookWorker(
         WebhookEndpoint endpoint,
         IActivityOutbox outbox,
+        InMemoryActivityOutbox? memory,
         ActivityOutboxSignal signal,
         IHttpClientFactory clients,
         ActivityWebhookOptions options,
@@ -54,7 +55,7 @@ internal sealed class WebhookWorker
     {
         _endpoint = endpoint;
         _outbox = outbox;
-        _memory = outbox as InMemoryActivityOutbox;
+        _memory = memory; // the package's own outbox (its in-memory shortcuts apply), null for a store's
         _signal = signal;
         _clients = clients;
         _options = options;

@@ -25,7 +25,8 @@ internal sealed class NetworkGuard
     {
         _allowLoopback = options.AllowLoopback;
         _allowPrivate = options.AllowPrivateNetworks;
-        _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : default)];
+        // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
+        _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
     }
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>

@@ -182,16 +182,14 @@ public sealed class WebhookSignatureVerifier
         }
 
         byte[] signed = Encoding.UTF8.GetBytes($"{id}.{timestampText}.");
+        string[] candidates = signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries); // once, not per secret
         foreach (byte[] key in _keys)
         {
-            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-            hmac.AppendData(signed);
-            hmac.AppendData(body);
-            hmac.GetHashAndReset(expected);
-            foreach (string candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            Signing.WebhookSigner.HashStandard(key, signed, body, expected);
+            foreach (string candidate in candidates)
             {
                 if (candidate.StartsWith("v1,", StringComparison.Ordinal)
-                    && Convert.TryFromBase64String(candidate[3..], given, out int written)
+                    && Convert.TryFromBase64Chars(candidate.AsSpan(3), given, out int written)
                     && written == given.Length
                     && CryptographicOperations.FixedTimeEquals(expected, given))
                 {

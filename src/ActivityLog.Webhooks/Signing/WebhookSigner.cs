@@ -69,10 +69,7 @@ internal sealed class WebhookSigner
         Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
         foreach (byte[] key in _keys)
         {
-            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-            hmac.AppendData(prefix);
-            hmac.AppendData(body);
-            hmac.GetHashAndReset(hash);
+            HashStandard(key, prefix, body, hash);
             if (builder.Length > 0)
             {
                 builder.Append(' ');
@@ -82,6 +79,15 @@ internal sealed class WebhookSigner
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>The Standard Webhooks HMAC-SHA256 of <c>{id}.{timestamp}.</c> (<paramref name="prefix"/>) followed by the body; shared with the verifier.</summary>
+    public static void HashStandard(byte[] key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> hash)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(prefix);
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(hash);
     }
 
     /// <summary>The <c>Mailtrap-Signature</c> value: lowercase hex of the HMAC-SHA256 of the body, with the first secret.</summary>
