@@ -86,11 +86,6 @@ public static class ActivityLogEndpointRouteBuilderExtensions
             failures.AddRange(attributes.Failures);
         }
 
-        if (string.IsNullOrWhiteSpace(options.Title))
-        {
-            failures.Add("ActivityLogEndpointOptions.Title must not be empty.");
-        }
-
         if (options.AuthorizationPolicy is not null && string.IsNullOrWhiteSpace(options.AuthorizationPolicy))
         {
             failures.Add("ActivityLogEndpointOptions.AuthorizationPolicy must be null (the default policy) or a policy name.");
@@ -98,7 +93,7 @@ public static class ActivityLogEndpointRouteBuilderExtensions
 
         if (failures.Count > 0)
         {
-            throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(ActivityLogEndpointOptions), typeof(ActivityLogEndpointOptions), failures.Distinct());
+            throw new Microsoft.Extensions.Options.OptionsValidationException(nameof(ActivityLogEndpointOptions), typeof(ActivityLogEndpointOptions), failures);
         }
     }
 }

@@ -10,7 +10,10 @@ internal sealed class ActivityLogMiddleware(RequestDelegate next, ActivityHttpCo
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        using var scope = ActivityScope.Begin(reader.ReadActor(context.User), reader.ReadAccount(context), reader.ReadContext(context));
+        // Not disposed on purpose: the scope lives in an AsyncLocal set inside this async method, and an async method's
+        // AsyncLocal changes never flow back to its caller, so the runtime already restores the previous scope when
+        // this method returns. Dispose would only write the AsyncLocal once more (a new ExecutionContext per request).
+        _ = ActivityScope.Begin(reader.ReadActor(context.User), reader.ReadAccount(context), reader.ReadContext(context));
         await next(context).ConfigureAwait(false);
     }
 }

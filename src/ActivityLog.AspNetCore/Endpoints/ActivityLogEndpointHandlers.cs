@@ -143,7 +143,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         long rows = format == "csv"
             ? await WriteCsvAsync(context, events, caller.Formatter).ConfigureAwait(false)
             : await WriteJsonLinesAsync(context, events).ConfigureAwait(false);
-        AspNetCoreLog.Exported(caller.Logger, rows, format);
+        AspNetCoreLog.Exported(Logger(context), rows, format);
     }
 
     private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events)
@@ -233,11 +233,10 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
 
         var reader = services.GetService<ActivityHttpContextReader>() ?? throw new InvalidOperationException(
             "MapActivityLog needs AddAspNetCore(): call services.AddActivityLog().AddAspNetCore(…) when configuring services.");
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.AspNetCore");
         string? account = reader.ReadAccount(context);
         if (account is null)
         {
-            AspNetCoreLog.NoAccount(logger, context.Request.Path);
+            AspNetCoreLog.NoAccount(Logger(context), context.Request.Path);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             if (html)
             {
@@ -260,7 +259,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
 
         var logReader = services.GetService<IActivityLogReader>() ?? throw new InvalidOperationException(
             "MapActivityLog needs an IActivityLogReader: add a store that reads, such as AddActivityLog().AddEntityFrameworkStore(…).");
-        return new Caller(account, logReader, services.GetRequiredService<ActivityDescriptionFormatter>(), logger);
+        return new Caller(account, logReader, services.GetRequiredService<ActivityDescriptionFormatter>());
     }
 
     private static Task BadRequestAsync(HttpContext context, ArgumentException exception) =>
@@ -281,5 +280,9 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         return values.Count == 0 ? null : values[0];
     }
 
-    private sealed record Caller(string AccountId, IActivityLogReader Reader, ActivityDescriptionFormatter Formatter, ILogger Logger);
+    // Only the refusal and the export log: the page and the JSON API do not look the logger up.
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.AspNetCore");
+
+    private sealed record Caller(string AccountId, IActivityLogReader Reader, ActivityDescriptionFormatter Formatter);
 }

@@ -55,9 +55,9 @@ public sealed class AuthorizationTests
             page.Events.Should().ContainSingle().Which.GetProperty("resource").GetProperty("name").GetString().Should().Be("a.example");
 
             string html = await (await app.GetAsync(Page + query, TestUser.John)).Content.ReadAsStringAsync();
-            html.Should().NotContain("secret-b.example");
+            html.Should().Contain("a.example", "the page shows the caller's own account").And.NotContain("secret-b.example");
             string csv = await (await app.GetAsync(Page + "/api/export?format=csv&" + query[1..], TestUser.John)).Content.ReadAsStringAsync();
-            csv.Should().NotContain("secret-b.example");
+            csv.Should().Contain("a.example", "the export holds the caller's own account").And.NotContain("secret-b.example");
         }
 
         // A cursor holds a position in time only: Jane's cursor in John's request pages through John's account.

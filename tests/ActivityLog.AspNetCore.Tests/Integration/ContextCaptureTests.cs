@@ -117,7 +117,9 @@ public sealed class ContextCaptureTests
         using var response = await app.GetAsync("/accounts/acct-route/domains/add", TestUser.John);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
 
-        (await SingleEventAsync(app, "acct-route")).Actor.Name.Should().Be("John Doe");
+        var recorded = await SingleEventAsync(app, "acct-route");
+        recorded.AccountId.Should().Be("acct-route", "the route value, not John's account_id claim (ignored when AccountClaimType is null)");
+        recorded.Actor.Name.Should().Be("John Doe");
     }
 
     [Fact]

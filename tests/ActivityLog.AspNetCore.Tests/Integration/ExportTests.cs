@@ -16,11 +16,7 @@ public sealed class ExportTests
     public async Task Json_lines_hold_every_matching_event_newest_first_across_reader_pages()
     {
         await using var app = await TestWebApp.StartAsync();
-        for (int i = 0; i < ManyEvents; i++)
-        {
-            Seed.Record(app, "acct-a", Seed.John, "activity_log.domain.added", new ActivityResource("domain", $"d{i}", $"d{i}.example"));
-        }
-
+        Seed.Domains(app, ManyEvents);
         Seed.Record(app, "acct-a", Seed.John, "activity_log.user.updated", new ActivityResource("user", "783", "John Doe"));
         Seed.Record(app, "acct-b", Seed.Jane, "activity_log.domain.added", new ActivityResource("domain", "other", "other.example"));
         await app.FlushAsync();
@@ -90,11 +86,7 @@ public sealed class ExportTests
     {
         GatedReader? gate = null;
         await using var app = await TestWebApp.StartAsync(new TestWebAppOptions { DecorateReader = inner => gate = new GatedReader(inner, pauseAfter: 700) });
-        for (int i = 0; i < ManyEvents; i++)
-        {
-            Seed.Record(app, "acct-a", Seed.John, "activity_log.domain.added", new ActivityResource("domain", $"d{i}", $"d{i}.example"));
-        }
-
+        Seed.Domains(app, ManyEvents);
         await app.FlushAsync();
         var request = new HttpRequestMessage(HttpMethod.Get, Export + "?format=" + format);
         TestUser.John.Apply(request);
@@ -121,11 +113,7 @@ public sealed class ExportTests
     public async Task Csv_of_many_events_is_complete()
     {
         await using var app = await TestWebApp.StartAsync();
-        for (int i = 0; i < ManyEvents; i++)
-        {
-            Seed.Record(app, "acct-a", Seed.John, "activity_log.domain.added", new ActivityResource("domain", $"d{i}", $"d{i}.example"));
-        }
-
+        Seed.Domains(app, ManyEvents);
         await app.FlushAsync();
         using var response = await app.GetAsync(Export + "?format=csv", TestUser.John);
         var rows = Csv.Parse(await response.Content.ReadAsStringAsync());

@@ -35,6 +35,8 @@ public sealed class HttpContextReaderTests
     {
         var oidc = User(new Claim("sub", "abc"), new Claim("name", "Ann Lee"));
         Reader().ReadActor(oidc).Should().Be(ActivityActor.User("abc", "Ann Lee"));
+        Reader().ReadActor(User(new Claim("sub", "abc"), new Claim(ClaimTypes.NameIdentifier, "7"), new Claim("name", "Ann Lee"), new Claim(ClaimTypes.Name, "Ann")))
+            .Should().Be(ActivityActor.User(7, "Ann"), "the first claim type in the list wins, whatever the claims' order");
 
         var custom = Reader(o =>
         {
@@ -106,6 +108,34 @@ public sealed class HttpContextReaderTests
         off.UserAgent.Should().BeNull();
         off.AuthMethod.Should().BeNull();
         off.CorrelationId.Should().Be(context.TraceIdentifier);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_middlewares_scope_is_current_inside_the_pipeline_and_gone_after_it(bool asynchronous)
+    {
+        ActivityScope? inside = null;
+        var middleware = new ActivityLogMiddleware(
+            async _ =>
+            {
+                if (asynchronous)
+                {
+                    await Task.Yield();
+                }
+
+                inside = ActivityScope.Current;
+            },
+            Reader());
+        var context = new DefaultHttpContext { User = User(new Claim(ClaimTypes.NameIdentifier, "783"), new Claim("account_id", "acct-a")) };
+
+        ActivityScope.Current.Should().BeNull();
+        await middleware.InvokeAsync(context);
+
+        inside.Should().NotBeNull();
+        inside!.AccountId.Should().Be("acct-a");
+        inside.Actor.Should().Be(ActivityActor.User(783, null));
+        ActivityScope.Current.Should().BeNull("the request's scope never outlives the request");
     }
 
     [Fact]

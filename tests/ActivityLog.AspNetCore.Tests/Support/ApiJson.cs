@@ -46,6 +46,15 @@ internal static class Seed
     public static void Record(TestWebApp app, string account, ActivityActor actor, string eventName, ActivityResource? resource = null, ActivityResource[]? related = null) =>
         app.Recorder.Record(eventName, resource, actor: actor, related: related ?? [], accountId: account);
 
+    /// <summary>Records <paramref name="count"/> "domain added" events by John in acct-a, resources d0.example (oldest) to d{count-1}.example; does not flush.</summary>
+    public static void Domains(TestWebApp app, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Record(app, "acct-a", John, "activity_log.domain.added", new ActivityResource("domain", $"d{i}", $"d{i}.example"));
+        }
+    }
+
     /// <summary>Records the seed's six activities in account <paramref name="account"/>, oldest first, and flushes them to the store.</summary>
     public static Task SeedExamplesAsync(TestWebApp app, string account)
     {
