@@ -84,37 +84,28 @@ internal static class JitWarmUp
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Warms an iteration as BenchmarkDotNet runs it: <paramref name="invocations"/> calls of
-    /// <paramref name="operation"/>, then <paramref name="cleanup"/>, in rounds as <see cref="Run(Action)"/> does.
+    /// Warms an iteration as BenchmarkDotNet runs it, <paramref name="invocations"/> calls of
+    /// <paramref name="operation"/> then <paramref name="cleanup"/>, in rounds (5 to 30, each followed by a pause) until
+    /// a round compiles fewer than ten methods.
     /// </summary>
     /// <param name="invocations">The benchmark's invocation count per iteration.</param>
     /// <param name="operation">The benchmark method.</param>
     /// <param name="cleanup">The iteration cleanup.</param>
-    /// <returns>The number of rounds run.</returns>
-    public static int Run(int invocations, Action operation, Action cleanup) => Run(() =>
+    public static void Run(int invocations, Action operation, Action cleanup)
     {
-        for (int i = 0; i < invocations; i++)
-        {
-            operation();
-        }
-
-        cleanup();
-    });
-
-    /// <summary>Runs <paramref name="round"/> until a round compiles fewer than ten methods (5 to 30 rounds).</summary>
-    /// <param name="round">One measured iteration's work and its cleanup.</param>
-    /// <returns>The number of rounds run.</returns>
-    public static int Run(Action round)
-    {
-        for (int rounds = 1; ; rounds++)
+        for (int rounds = 1; rounds <= MaxRounds; rounds++)
         {
             long before = System.Runtime.JitInfo.GetCompiledMethodCount();
-            round();
-            Thread.Sleep(Pause);
-            long compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
-            if ((rounds >= MinRounds && compiled < QuietCompilations) || rounds == MaxRounds)
+            for (int i = 0; i < invocations; i++)
             {
-                return rounds;
+                operation();
+            }
+
+            cleanup();
+            Thread.Sleep(Pause);
+            if (rounds >= MinRounds && System.Runtime.JitInfo.GetCompiledMethodCount() - before < QuietCompilations)
+            {
+                return;
             }
         }
     }

@@ -42,7 +42,7 @@ public class RecordBenchmarks
     private Channel<FloorItem> _channel = null!;
     private Task _floorReader = null!;
 
-    /// <summary>The sinks behind the queue: <c>discard</c> only, or <c>webhooks</c> as well.</summary>
+    /// <summary>What runs beside the discarding sink: nothing (<c>discard</c>), the Kestrel receiver alone (<c>receiver-only</c>), or the receiver and the webhook emitter (<c>webhooks</c>).</summary>
     [Params("discard", "receiver-only", "webhooks")]
     public string Sinks { get; set; } = "discard";
 
@@ -72,17 +72,12 @@ public class RecordBenchmarks
             (_receiver, receiverUrl) = WebhookReceiver.Start();
         }
 
-        if (Sinks == "receiver-only")
-        {
-            receiverUrl = null;
-        }
-
-        _host = BenchmarkHost.Start(log => (receiverUrl is null ? log : log.AddWebhooks(w =>
+        _host = BenchmarkHost.Start(log => (Sinks != "webhooks" ? log : log.AddWebhooks(w =>
             {
                 w.AllowLoopback = true;
                 w.Endpoints["receiver"] = new WebhookEndpointOptions
                 {
-                    Url = new Uri(receiverUrl),
+                    Url = new Uri(receiverUrl!),
                     Secret = WebhookReceiver.Secret,
                 };
             }))
