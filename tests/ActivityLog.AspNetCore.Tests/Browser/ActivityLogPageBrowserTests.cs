@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -166,7 +167,7 @@ public sealed class ActivityLogPageBrowserTests(ChromiumFixture chromium)
         await Expect(browser.Page.Locator("#sign-in-form")).ToBeVisibleAsync();
         await Expect(browser.Page.Locator("#activity-log")).ToHaveCountAsync(0);
         await browser.SubmitSignInFormAsync(1);
-        await browser.Page.WaitForURLAsync("**" + SampleBrowser.ActivityLogPath);
+        await Expect(browser.Page).ToHaveURLAsync(new Regex(Regex.Escape(SampleBrowser.ActivityLogPath) + "$"));
         await Expect(browser.Page.Locator("#activity-log-empty")).ToBeVisibleAsync();
     }
 
