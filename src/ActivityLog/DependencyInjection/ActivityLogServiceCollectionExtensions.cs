@@ -3,8 +3,10 @@ using ActivityLog.Delivery;
 using ActivityLog.Formatting;
 using ActivityLog.Internal;
 using ActivityLog.Pipeline;
+using ActivityLog.Quarantine;
 using ActivityLog.Recording;
 using ActivityLog.Redaction;
+using ActivityLog.Values;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -77,7 +79,9 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton<ActivityOutboxSignal>();
         services.TryAddSingleton(sp => new SensitiveFieldRedactor(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Redaction));
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
-        services.TryAddSingleton(sp => new ActivityValueNormalizer(sp.GetRequiredService<SensitiveFieldRedactor>().Mask));
+        services.TryAddSingleton(sp => new ActivityValueNormalizer(
+            sp.GetRequiredService<SensitiveFieldRedactor>().Mask, sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Limits));
+        services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
         services.TryAddSingleton<ActivityIdGenerator>();
         services.TryAddSingleton(sp => new ActivityLogMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),

@@ -16,15 +16,19 @@ internal sealed class ActivityLogMetrics
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _gated;
     private readonly Counter<long> _sinkFailures;
+    private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _repaired;
 
     public ActivityLogMetrics(IMeterFactory meterFactory, Func<int> queueDepth)
     {
         var meter = meterFactory.Create(MeterName);
         _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
         _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
-        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_failed, shutdown, pipeline_failed.");
+        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed.");
         _gated = meter.CreateCounter<long>("activitylog.events.gated", "{event}", "Events not recorded because their account is not enabled.");
         _sinkFailures = meter.CreateCounter<long>("activitylog.sink.failures", "{attempt}", "Failed sink attempts, per sink.");
+        _quarantined = meter.CreateCounter<long>("activitylog.events.quarantined", "{event}", "Events a sink rejected for good, kept in the quarantine, per sink.");
+        _repaired = meter.CreateCounter<long>("activitylog.values.repaired", "{value}", "Values of events not recorded through Record (captured changes) that were repaired or cut to be storable.");
         meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
     }
 
@@ -45,6 +49,10 @@ internal sealed class ActivityLogMetrics
 
     public void Gated(int count) => _gated.Add(count);
 
+    public void Quarantined(string sink) => _quarantined.Add(1, new KeyValuePair<string, object?>("sink", sink));
+
+    public void Repaired(int count) => _repaired.Add(count);
+
     public void SinkFailed(string sink) => _sinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
 }
 
@@ -56,4 +64,7 @@ internal static class DropReasons
     public const string SinkFailed = "sink_failed";
     public const string Shutdown = "shutdown";
     public const string PipelineFailed = "pipeline_failed";
+    public const string SinkQueueFull = "sink_queue_full";
+    public const string QuarantineFull = "quarantine_full";
+    public const string QuarantineFailed = "quarantine_failed";
 }

@@ -22,4 +22,19 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Error, "ActivityLog failed to process a batch; its events are counted as dropped and the dispatcher goes on.")]
     public static partial void DispatcherFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Error, "ActivityLog sink {Sink} rejected event {EventId} ({EventName}) for good: {Reason}. The event is in the quarantine (IActivityQuarantine).")]
+    public static partial void Quarantined(ILogger logger, string sink, Guid eventId, string eventName, string reason);
+
+    [LoggerMessage(9, LogLevel.Error, "ActivityLog could not quarantine event {EventId} rejected by sink {Sink}; it is counted as dropped (quarantine_failed).")]
+    public static partial void QuarantineFailed(ILogger logger, Exception exception, Guid eventId, string sink);
+
+    [LoggerMessage(10, LogLevel.Warning, "ActivityLog quarantine is full ({Capacity} entries): the oldest entry, event {EventId} of sink {Sink}, was dropped (quarantine_full).")]
+    public static partial void QuarantineFull(ILogger logger, Guid eventId, string sink, int capacity);
+
+    [LoggerMessage(11, LogLevel.Warning, "ActivityLog repaired {Count} value(s) of an event of type {EventName} that did not come through Record (NUL or lone surrogate replaced, non-finite number named, or a value cut to the limits).")]
+    public static partial void ValuesRepaired(ILogger logger, string eventName, int count);
+
+    [LoggerMessage(12, LogLevel.Error, "ActivityLog could not process event {EventId} ({EventName}); it is counted as dropped (pipeline_failed) and the rest of its batch goes on.")]
+    public static partial void EventProcessingFailed(ILogger logger, Exception exception, Guid eventId, string eventName);
 }

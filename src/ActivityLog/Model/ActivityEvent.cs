@@ -76,6 +76,12 @@ public sealed class ActivityEvent
     /// <summary>Set on the marker events that <see cref="Pipeline.ActivityDispatcher.FlushAsync"/> queues.</summary>
     internal TaskCompletionSource? FlushCompletion { get => _ambient as TaskCompletionSource; init => _ambient = value; }
 
+    /// <summary>
+    /// Whether the values are already the pipeline's own checked snapshot (events from <c>Record</c>); events built
+    /// elsewhere (captured entity changes) are normalised and repaired by the pipeline instead.
+    /// </summary>
+    internal bool HasSnapshotValues { get; init; }
+
     internal void SetId(Guid id) => _id = id;
 
     internal void SetDescription(string? description) => _description = description;

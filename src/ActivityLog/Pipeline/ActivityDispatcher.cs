@@ -2,35 +2,37 @@ using ActivityLog.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace ActivityLog.Pipeline;
 
 /// <summary>
-/// Drains the queue in batches: processes each batch once, then hands it to every sink, each behind its own retry
-/// with back-off. Runs as a hosted service; a graceful stop drains what is queued, bounded by the shutdown timeout.
+/// Drains the queue in batches: processes each batch once, then hands it to every sink's own queue
+/// (<see cref="SinkWorker"/>), so a sink that fails or stalls holds back only itself. Runs as a hosted service; a
+/// graceful stop drains what is queued into every sink, bounded by the shutdown timeout.
 /// </summary>
 /// <remarks>
-/// Invariants: every event taken from the queue is delivered to each sink or counted as dropped for it; a flush
-/// marker completes only after every event queued before it; after <see cref="StopAsync"/> the queue accepts nothing
-/// and whatever the drain could not deliver is counted.
+/// Invariants: every event taken from the queue ends, for each sink, in exactly one count (delivered, quarantined, or
+/// dropped with a reason); a flush marker completes only after every event queued before it was settled by every
+/// sink; after <see cref="StopAsync"/> the queue accepts nothing and whatever the drain could not deliver is counted
+/// once.
 /// </remarks>
 internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly ActivityQueue _queue;
     private readonly IActivityEventProcessor _processor;
-    private readonly SinkChannel[] _sinks;
+    private readonly SinkWorker[] _sinks;
     private readonly ActivityLogOptions _options;
     private readonly TimeProvider _time;
-    private readonly ActivityLogMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
+    private readonly Shared _shared;
+    private readonly Lock _settle = new();
     private CancellationTokenSource? _batchDelay;
     private int _pendingFlushes;
     private int _wakeRequested;
     private Task? _loop;
     private int _inFlight;
+    private bool _stopped;
 
     public ActivityDispatcher(
         ActivityQueue queue,
@@ -39,30 +41,38 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         IOptions<ActivityLogOptions> options,
         TimeProvider time,
         ActivityLogMetrics metrics,
+        IActivityQuarantine quarantine,
         ILogger<ActivityDispatcher> logger)
     {
         _queue = queue;
         _processor = processor;
         _options = options.Value;
         _time = time;
-        _metrics = metrics;
         _logger = logger;
         _queue.AttachMetrics(metrics);
         _queue.Full = RequestWake;
-        _sinks = [.. sinks.Select(sink =>
-        {
-            string name = sink is INamedSink named ? named.Name : sink.GetType().Name;
-            return new SinkChannel(sink, name, CreateRetry(name));
-        })];
+        _shared = new Shared(_options, queue, metrics, quarantine, time, logger, _abort);
+        _sinks = [.. sinks.Select(sink => new SinkWorker(sink, sink is INamedSink named ? named.Name : sink.GetType().Name, _shared))];
     }
 
     public int QueueDepth => _queue.Count;
 
     public long DroppedCount => _queue.DroppedCount;
 
+    public long QuarantinedCount => Interlocked.Read(ref _shared.QuarantinedCount);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop ??= Task.Run(RunAsync, CancellationToken.None);
+        if (_loop is null)
+        {
+            foreach (var sink in _sinks)
+            {
+                sink.Start();
+            }
+
+            _loop = Task.Run(RunAsync, CancellationToken.None);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -76,28 +86,35 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
             return;
         }
 
-        // Drain until the queue is empty, the shutdown timeout passes, or the host gives up on us.
+        // Drain until the queue and every sink's queue are empty, the shutdown timeout passes, or the host gives up.
+        var all = Task.WhenAll([_loop, .. _sinks.Select(s => s.Completion)]);
         using var drainTimeout = new CancellationTokenSource(_options.ShutdownTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(drainTimeout.Token, cancellationToken);
         try
         {
-            await _loop.WaitAsync(linked.Token).ConfigureAwait(false);
+            await all.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            // A sink that ignores cancellation must not hold the host's shutdown: give the loop a short grace.
-            await Task.WhenAny(_loop, Task.Delay(AbortGrace, _time, CancellationToken.None)).ConfigureAwait(false);
+            // A sink that ignores cancellation must not hold the host's shutdown: give the loops a short grace.
+            await Task.WhenAny(all, Task.Delay(AbortGrace, _time, CancellationToken.None)).ConfigureAwait(false);
         }
 
-        if (_loop.IsCompleted)
+        // Whatever is still unsettled is counted once, here; a loop that finishes later counts nothing more.
+        int inFlight;
+        lock (_settle)
         {
-            CountLeftovers();
+            _stopped = true;
+            inFlight = _inFlight;
+            _inFlight = 0;
         }
-        else
+
+        _queue.CountDropped(inFlight, DropReasons.Shutdown);
+        CountLeftovers();
+        foreach (var sink in _sinks)
         {
-            // The loop is the channel's only reader, so the queue is counted, not read.
-            _queue.CountDropped(_queue.Count + Volatile.Read(ref _inFlight), DropReasons.Shutdown);
+            sink.Abandon();
         }
     }
 
@@ -161,6 +178,22 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 
     private async Task RunAsync()
     {
+        try
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // No more batches: each sink's loop ends once it has settled what it holds.
+            foreach (var sink in _sinks)
+            {
+                sink.Complete();
+            }
+        }
+    }
+
+    private async Task DrainAsync()
+    {
         var reader = _queue.Reader;
         var batch = new List<ActivityEvent>(_options.MaxBatchSize);
         var flushes = new List<TaskCompletionSource>();
@@ -184,21 +217,31 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
                 await WaitForBatchToFillAsync().ConfigureAwait(false);
             }
 
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            // Taken under the settle lock: once the stop has counted what is left, nothing more is taken.
+            lock (_settle)
             {
-                if (item.FlushCompletion is { } flush)
+                if (_stopped)
                 {
-                    // Everything queued before the marker is in this batch: complete the flush once it is delivered.
-                    flushes.Add(flush);
-                    break;
+                    return;
                 }
 
-                batch.Add(item);
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+                {
+                    if (item.FlushCompletion is { } flush)
+                    {
+                        // Everything queued before the marker is in this batch: complete the flush once every sink settled it.
+                        flushes.Add(flush);
+                        break;
+                    }
+
+                    batch.Add(item);
+                }
+
+                _inFlight = batch.Count;
             }
 
             // Skip the next batch delay only when more is already waiting: that is load, not a lull.
             lastBatchFull = batch.Count == _options.MaxBatchSize && reader.TryPeek(out _);
-            Volatile.Write(ref _inFlight, batch.Count);
             try
             {
                 await DeliverAsync(batch).ConfigureAwait(false);
@@ -208,19 +251,52 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 #pragma warning restore CA1031
             {
                 Log.DispatcherFailed(_logger, exception);
-                _queue.CountDropped(batch.Count, DropReasons.PipelineFailed);
+                if (TakeInFlight() is > 0 and int lost)
+                {
+                    _queue.CountDropped(lost, DropReasons.PipelineFailed);
+                }
             }
 
             batch.Clear();
-            Volatile.Write(ref _inFlight, 0);
             foreach (var flush in flushes)
             {
                 Interlocked.Decrement(ref _pendingFlushes);
-                flush.TrySetResult();
+                PassFlush(flush);
             }
 
             flushes.Clear();
         }
+    }
+
+    /// <summary>Takes the count of the dispatcher's own unsettled batch (0 once the stop counted it).</summary>
+    private int TakeInFlight()
+    {
+        lock (_settle)
+        {
+            int count = _inFlight;
+            _inFlight = 0;
+            return count;
+        }
+    }
+
+    /// <summary>Sends a flush through every sink's queue; it completes when every sink reached it.</summary>
+    private void PassFlush(TaskCompletionSource flush)
+    {
+        if (_sinks.Length == 0)
+        {
+            flush.TrySetResult();
+            return;
+        }
+
+        var reached = new Task[_sinks.Length];
+        for (int i = 0; i < _sinks.Length; i++)
+        {
+            var sinkFlush = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _sinks[i].PostFlush(sinkFlush);
+            reached[i] = sinkFlush.Task;
+        }
+
+        _ = Task.WhenAll(reached).ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetResult(), flush, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task WaitForBatchToFillAsync()
@@ -261,66 +337,34 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
             return;
         }
 
+        int taken = batch.Count;
         try
         {
             await _processor.ProcessAsync(batch, _abort.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            _queue.CountDropped(batch.Count, DropReasons.Shutdown);
-            return;
+            return; // The stop counts the batch in flight.
         }
 
-        if (batch.Count == 0)
+        // The gate removed (and counted) some events; the processor dropped (and counted) any it could not process.
+        var processed = batch.ToArray();
+        if (TakeInFlight() != taken)
+        {
+            return; // The stop counted this batch already: posting it now would count it twice.
+        }
+
+        if (processed.Length == 0)
         {
             return;
         }
 
-        if (_sinks.Length == 1)
+        // Every sink gets the same array: sinks treat events as read-only, and the array is never reused.
+        foreach (var sink in _sinks)
         {
-            await _sinks[0].WriteAsync(batch, this).ConfigureAwait(false);
-            return;
+            await sink.PostAsync(processed).ConfigureAwait(false);
         }
-
-        var writes = new Task[_sinks.Length];
-        for (int i = 0; i < _sinks.Length; i++)
-        {
-            writes[i] = _sinks[i].WriteAsync(batch, this);
-        }
-
-        await Task.WhenAll(writes).ConfigureAwait(false);
     }
-
-    private ResiliencePipeline CreateRetry(string sinkName)
-    {
-        var retry = _options.SinkRetry;
-        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
-        if (retry.MaxRetryAttempts > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = retry.MaxRetryAttempts,
-                Delay = retry.Delay,
-                MaxDelay = retry.MaxDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                // A timeout inside a sink (TaskCanceledException from HttpClient, say) is a failure to retry; only our
-                // own cancellation at shutdown ends the retries.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e &&
-                    !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
-                OnRetry = args =>
-                {
-                    _metrics.SinkFailed(sinkName);
-                    Log.SinkRetrying(_logger, args.Outcome.Exception!, sinkName, args.Context.Properties.GetValue(BatchSize, 0), args.AttemptNumber + 1, args.RetryDelay);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        return builder.Build();
-    }
-
-    private static readonly ResiliencePropertyKey<int> BatchSize = new("activitylog.batch_size");
 
     private void CountLeftovers()
     {
@@ -340,39 +384,24 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         _queue.CountDropped(left, DropReasons.Shutdown);
     }
 
-    /// <summary>One sink with its retry pipeline.</summary>
-    private sealed class SinkChannel(IActivitySink sink, string name, ResiliencePipeline retry)
+    /// <summary>What the dispatcher shares with its sink workers.</summary>
+    internal sealed class Shared(
+        ActivityLogOptions options, ActivityQueue queue, ActivityLogMetrics metrics, IActivityQuarantine quarantine, TimeProvider time, ILogger logger, CancellationTokenSource abort)
     {
-        private readonly string _name = name;
+        public long QuarantinedCount;
 
-        public async Task WriteAsync(List<ActivityEvent> batch, ActivityDispatcher owner)
-        {
-            var context = ResilienceContextPool.Shared.Get(owner._abort.Token);
-            context.Properties.Set(BatchSize, batch.Count);
-            try
-            {
-                await retry.ExecuteAsync(
-                    static async (ctx, state) => await state.sink.WriteBatchAsync(state.batch, ctx.CancellationToken).ConfigureAwait(false),
-                    context,
-                    (sink, batch)).ConfigureAwait(false);
-                owner._metrics.Delivered(batch.Count, _name);
-            }
-            catch (OperationCanceledException) when (owner._abort.IsCancellationRequested)
-            {
-                owner._queue.CountDropped(batch.Count, DropReasons.Shutdown, _name);
-            }
-#pragma warning disable CA1031 // A sink's last failure is counted and logged, never thrown into the dispatcher.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                owner._metrics.SinkFailed(_name);
-                Log.SinkGaveUp(owner._logger, exception, _name, batch.Count, owner._options.SinkRetry.MaxRetryAttempts + 1);
-                owner._queue.CountDropped(batch.Count, DropReasons.SinkFailed, _name);
-            }
-            finally
-            {
-                ResilienceContextPool.Shared.Return(context);
-            }
-        }
+        public ActivityLogOptions Options { get; } = options;
+
+        public ActivityQueue Queue { get; } = queue;
+
+        public ActivityLogMetrics Metrics { get; } = metrics;
+
+        public IActivityQuarantine Quarantine { get; } = quarantine;
+
+        public TimeProvider Time { get; } = time;
+
+        public ILogger Logger { get; } = logger;
+
+        public CancellationToken Abort => abort.Token;
     }
 }

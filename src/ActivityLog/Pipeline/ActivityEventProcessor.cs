@@ -1,6 +1,7 @@
 using ActivityLog.Formatting;
 using ActivityLog.Internal;
 using ActivityLog.Redaction;
+using ActivityLog.Values;
 using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.Pipeline;
@@ -13,15 +14,28 @@ internal sealed class ActivityEventProcessor(
     ActivityIdGenerator ids,
     ActivityValueNormalizer normalizer,
     ActivityLogMetrics metrics,
+    ActivityQueue losses,
     ILogger<ActivityEventProcessor> logger) : IActivityEventProcessor
 {
     public async ValueTask ProcessAsync(IList<ActivityEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         await ApplyGateAsync(events, cancellationToken).ConfigureAwait(false);
-        foreach (var activityEvent in events)
+        for (int i = 0; i < events.Count; i++)
         {
-            Process(activityEvent);
+            try
+            {
+                Process(events[i]);
+            }
+#pragma warning disable CA1031 // One event that cannot be processed must not cost its batch: it alone is counted and logged.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.EventProcessingFailed(logger, exception, events[i].Id, events[i].Name);
+                losses.CountDropped(1, DropReasons.PipelineFailed);
+                events.RemoveAt(i);
+                i--;
+            }
         }
 
         metrics.Processed(events.Count);
@@ -43,9 +57,22 @@ internal sealed class ActivityEventProcessor(
         string? resourceType = activityEvent.Resource?.Type;
         try
         {
-            activityEvent.SetChanges(redactor.RedactChanges(Normalize(activityEvent.Changes), resourceType));
+            var changes = activityEvent.Changes;
+            var metadata = activityEvent.Metadata;
+            if (!activityEvent.HasSnapshotValues)
+            {
+                // Not from Record (captured entity changes): copy, bound and repair by the documented rule, never refuse.
+                (changes, metadata, int repaired) = normalizer.Repair(changes, metadata);
+                if (repaired > 0)
+                {
+                    metrics.Repaired(repaired);
+                    Log.ValuesRepaired(logger, activityEvent.Name, repaired);
+                }
+            }
+
+            activityEvent.SetChanges(redactor.RedactChanges(changes, resourceType));
             activityEvent.SetContext(redactor.RedactContext(activityEvent.Context, resourceType));
-            activityEvent.SetMetadata(redactor.RedactMetadata(Normalize(activityEvent.Metadata), resourceType));
+            activityEvent.SetMetadata(redactor.RedactMetadata(metadata, resourceType));
         }
 #pragma warning disable CA1031 // A value that cannot be redacted must not reach a sink; the event itself is kept.
         catch (Exception)
@@ -110,27 +137,6 @@ internal sealed class ActivityEventProcessor(
             return true;
         }
     }
-
-    private IReadOnlyList<ActivityChange> Normalize(IReadOnlyList<ActivityChange> changes)
-    {
-        ActivityChange[]? normalized = null;
-        for (int i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i];
-            if (ActivityValueNormalizer.IsPrimitive(change.From) && ActivityValueNormalizer.IsPrimitive(change.To))
-            {
-                continue;
-            }
-
-            normalized ??= [.. changes];
-            normalized[i] = change with { From = normalizer.Normalize(change.From), To = normalizer.Normalize(change.To) };
-        }
-
-        return normalized ?? changes;
-    }
-
-    private Dictionary<string, object?>? Normalize(IReadOnlyDictionary<string, object?>? metadata) =>
-        metadata?.ToDictionary(pair => pair.Key, pair => normalizer.Normalize(pair.Value), StringComparer.Ordinal);
 
     private void MaskEverything(ActivityEvent activityEvent)
     {

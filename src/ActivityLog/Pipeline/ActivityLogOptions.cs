@@ -43,9 +43,28 @@ public sealed class ActivityLogOptions
     /// <value>30 seconds (the host's own shutdown timeout may end it sooner). Between 0 and 1 hour.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many processed events may wait for one sink. Each sink has its own queue, so a slow or failing sink never
+    /// holds back the others: while a sink keeps up, a full queue makes the dispatcher wait for it (back-pressure up to
+    /// <c>Record</c>, per <see cref="QueueFullMode"/>); while it is failing, what does not fit is dropped for that sink
+    /// and counted (<c>sink_queue_full</c>).
+    /// </summary>
+    /// <value>10,000. Between 1 and 10,000,000.</value>
+    [Range(1, 10_000_000)]
+    public int SinkQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>How many rejected events the default in-memory <see cref="IActivityQuarantine"/> keeps; older ones are dropped and counted (<c>quarantine_full</c>).</summary>
+    /// <value>10,000. Between 1 and 1,000,000.</value>
+    [Range(1, 1_000_000)]
+    public int QuarantineCapacity { get; set; } = 10_000;
+
     /// <summary>How a failing sink is retried.</summary>
     [ValidateObjectMembers]
     public ActivitySinkRetryOptions SinkRetry { get; set; } = new();
+
+    /// <summary>Bounds on the size, length and depth of change and metadata values.</summary>
+    [ValidateObjectMembers]
+    public ActivityValueLimits Limits { get; set; } = new();
 
     /// <summary>Which keys are masked with <c>[FILTERED]</c>.</summary>
     public ActivityRedactionOptions Redaction { get; set; } = new();

@@ -9,8 +9,17 @@ public interface IActivityDispatcher
     /// <summary>Events waiting in the queue.</summary>
     int QueueDepth { get; }
 
-    /// <summary>Events lost since start, for every reason (full queue, stopped, sink gave up, shutdown timeout). Also the <c>activitylog.events.dropped</c> metric.</summary>
+    /// <summary>
+    /// Events lost since start, for every reason (full queue, stopped, a sink's full queue, a sink gave up, shutdown
+    /// timeout, a full quarantine), counted once per sink that lost them. Also the <c>activitylog.events.dropped</c> metric.
+    /// </summary>
     long DroppedCount { get; }
+
+    /// <summary>
+    /// Events a sink rejected for good (<see cref="ActivityEventRejectedException"/>) and that went to the
+    /// <see cref="IActivityQuarantine"/> instead, since start, once per sink. Also the <c>activitylog.events.quarantined</c> metric.
+    /// </summary>
+    long QuarantinedCount { get; }
 
     /// <summary>
     /// Completes when every event recorded before the call has been through the pipeline and every sink (or has been

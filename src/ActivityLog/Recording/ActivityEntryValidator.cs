@@ -3,6 +3,7 @@
 #pragma warning disable CA2208
 
 using System.Runtime.CompilerServices;
+using ActivityLog.Values;
 
 namespace ActivityLog;
 
@@ -16,13 +17,7 @@ internal static class ActivityEntryValidator
     public static void Validate(in ActivityEntry entry)
     {
         ValidateEventName(entry.EventName);
-
-        if (entry.Actor is { } actor && !actor.IsUnknown)
-        {
-            CheckLength(actor.Type, ActivityLimits.MaxTypeLength, "actor.type");
-            CheckIdentifier(actor.Identifier, "actor.id");
-            CheckLength(actor.Name, ActivityLimits.MaxNameLength, "actor.name");
-        }
+        ValidateAmbient(entry.Actor, entry.AccountId, entry.Context);
 
         if (entry.Resource is { } resource)
         {
@@ -65,17 +60,33 @@ internal static class ActivityEntryValidator
             }
         }
 
-        if (entry.AccountId is { } account)
+        // Metadata is validated on the recorder's own copy (see ValidateMetadata).
+    }
+
+    /// <summary>
+    /// Checks the values an entry and an <see cref="ActivityScope"/> share (actor, account, context), so ambient values
+    /// meet the same rules as the ones given to <c>Record</c>.
+    /// </summary>
+    public static void ValidateAmbient(ActivityActor? actor, string? accountId, ActivityContext? context)
+    {
+        if (actor is { } a && !a.IsUnknown)
+        {
+            CheckLength(a.Type, ActivityLimits.MaxTypeLength, "actor.type");
+            CheckIdentifier(a.Identifier, "actor.id");
+            CheckLength(a.Name, ActivityLimits.MaxNameLength, "actor.name");
+        }
+
+        if (accountId is { } account)
         {
             if (account.Length == 0 || string.IsNullOrWhiteSpace(account))
             {
-                throw new ArgumentException("The account id is empty; pass null for an activity without an account.", "accountId");
+                throw new ArgumentException("The account id is empty; pass null for an activity without an account.", nameof(accountId));
             }
 
             CheckLength(account, ActivityLimits.MaxIdLength, "accountId");
         }
 
-        if (entry.Context is { } context)
+        if (context is not null)
         {
             CheckLength(context.IpAddress, ActivityLimits.MaxContextValueLength, "context.ip_address");
             CheckLength(context.UserAgent, ActivityLimits.MaxContextValueLength, "context.user_agent");
@@ -83,7 +94,6 @@ internal static class ActivityEntryValidator
             CheckLength(context.CorrelationId, ActivityLimits.MaxContextValueLength, "context.correlation_id");
         }
 
-        // Metadata is validated on the recorder's own copy (see ValidateMetadata).
     }
 
     /// <summary>Checks metadata keys; the recorder calls it on its copy, so later changes by the caller cannot slip past.</summary>
@@ -202,17 +212,23 @@ internal static class ActivityEntryValidator
 
     private static void CheckIdentifier(ActivityIdentifier id, string field)
     {
-        if (!id.IsNumber && id.Length > ActivityLimits.MaxIdLength)
+        if (!id.IsNumber)
         {
-            throw TooLong(field, id.Length, ActivityLimits.MaxIdLength);
+            CheckLength(id.ToString(), ActivityLimits.MaxIdLength, field);
         }
     }
 
+    /// <summary>Checks a text's length and that every store can hold it (<see cref="StorableText"/>).</summary>
     private static void CheckLength(string? value, int max, string field)
     {
-        if (value is not null && value.Length > max)
+        if (value is not null)
         {
-            throw TooLong(field, value.Length, max);
+            if (value.Length > max)
+            {
+                throw TooLong(field, value.Length, max);
+            }
+
+            StorableText.Check(value, field);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActivityLog.Pipeline;
+using ActivityLog.Values;
 
 namespace ActivityLog.Recording;
 
@@ -7,17 +8,20 @@ namespace ActivityLog.Recording;
 /// The queued path's recorder: validate, stamp the time and the ambient values, enqueue. No id, no JSON, no I/O and
 /// no wake-up of the dispatcher per event; the dispatcher stamps ids and runs the pipeline in batches.
 /// </summary>
-internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) : IActivityRecorder
+internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time, ActivityValueNormalizer values) : IActivityRecorder
 {
     public void Record(in ActivityEntry entry)
     {
-        // Metadata is read later, on the dispatcher: copy it now so later changes by the caller neither alter the
-        // record nor slip past validation. Allocates only when metadata is given.
+        // The event is a snapshot of what the caller passed: values are checked and copied now, at every depth, so
+        // later changes by the caller neither alter the record nor slip past validation. Primitive values are kept as
+        // they are (no allocation); only nested values become JSON trees here. The metadata copy is checked, not the
+        // caller's dictionary, which another thread might change meanwhile.
         ActivityEntryValidator.Validate(entry);
+        var changes = values.Snapshot(entry.Changes, out int size);
         Dictionary<string, object?>? metadata = null;
         if (entry.Metadata is not null)
         {
-            metadata = new Dictionary<string, object?>(entry.Metadata, StringComparer.Ordinal);
+            metadata = values.Snapshot(entry.Metadata, size)!;
             ActivityEntryValidator.ValidateMetadata(metadata);
         }
         var scope = ActivityScope.Current;
@@ -29,8 +33,7 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
 
         // Everything is computed into locals before the object initializer: with calls inside the initializer the
         // JIT keeps the half-built event and the struct temporaries on the stack, which measured 2.5x slower here.
-        // An empty span's ToArray is Array.Empty: no allocation for events without changes or related resources.
-        var changes = entry.Changes.ToArray();
+        // An empty span's ToArray is Array.Empty: no allocation for events without related resources.
         var related = entry.RelatedResources.ToArray();
         var actor = entry.Actor ?? scope?.Actor ?? default;
         var accountId = entry.AccountId ?? scope?.AccountId;
@@ -48,6 +51,7 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time) :
             Context = context,
             Metadata = metadata,
             Trace = trace,
+            HasSnapshotValues = true,
         };
         if (scope?.Collector is { } collector)
         {

@@ -52,8 +52,10 @@ public sealed class ActivityScope : IDisposable
     /// <param name="accountId">The account, or <see langword="null"/> to inherit.</param>
     /// <param name="context">The context; its empty values are inherited.</param>
     /// <returns>The scope.</returns>
+    /// <exception cref="ArgumentException">A value breaks the rules <c>Record</c> applies (<see cref="ActivityLimits"/>, text no store can hold).</exception>
     public static ActivityScope Begin(ActivityActor? actor = null, string? accountId = null, ActivityContext? context = null)
     {
+        ActivityEntryValidator.ValidateAmbient(actor, accountId, context);
         var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context, collector: null);
         CurrentScope.Value = scope;
         return scope;

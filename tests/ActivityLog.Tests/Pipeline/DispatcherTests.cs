@@ -135,6 +135,7 @@ public sealed class DispatcherTests
                 .Configure(o =>
                 {
                     o.QueueCapacity = 100;
+                    o.SinkQueueCapacity = 100;
                     o.MaxBatchSize = 10;
                     o.QueueFullMode = ActivityQueueFullMode.DropNewest;
                 }),
@@ -145,14 +146,16 @@ public sealed class DispatcherTests
 
         host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 0));
         var firstFlush = host.Dispatcher.FlushAsync();
-        await blocking.Entered; // The dispatcher now holds one batch and is stuck in the sink.
+        await blocking.Entered; // The sink now holds one batch and is stuck in it.
         for (int i = 1; i < 1_000; i++)
         {
             host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", i));
         }
 
+        // A stuck (not failing) sink applies back-pressure once its own queue is full: what is held is at most the
+        // queue, the sink's queue, the batch in the sink and the batch the dispatcher waits to post.
         long droppedWhileBlocked = host.Dispatcher.DroppedCount;
-        droppedWhileBlocked.Should().BeGreaterThanOrEqualTo(1_000 - 1 - 100);
+        droppedWhileBlocked.Should().BeGreaterThanOrEqualTo(1_000 - 1 - 100 - 100 - 10 - 10);
         blocking.Release();
         await firstFlush;
         await host.Dispatcher.FlushAsync();
@@ -175,17 +178,25 @@ public sealed class DispatcherTests
             .Configure(o =>
             {
                 o.QueueCapacity = 2;
+                o.SinkQueueCapacity = 1;
                 o.MaxBatchSize = 1;
                 o.QueueFullTimeout = TimeSpan.FromMilliseconds(100);
             }));
 
         host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 0));
         _ = host.Dispatcher.FlushAsync();
-        await blocking.Entered; // item 0 is in the sink; the flush marker waits in the queue.
-        host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 1)); // fills the queue
+        await blocking.Entered; // item 0 is in the sink, which is stuck.
+
+        // Item 1 waits in the sink's queue, item 2 in the dispatcher for room there, items 3 and 4 fill the queue.
+        for (int i = 1; i <= 4; i++)
+        {
+            host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", i));
+        }
+
+        host.Dispatcher.QueueDepth.Should().Be(2, "the dispatcher cannot take more while it waits for the stuck sink");
 
         var waiting = Task.Factory.StartNew(
-            () => host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 2)),
+            () => host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 5)),
             TaskCreationOptions.LongRunning);
         waiting.IsCompleted.Should().BeFalse("the caller waits for room");
 
@@ -194,7 +205,7 @@ public sealed class DispatcherTests
         host.Dispatcher.DroppedCount.Should().Be(1);
         blocking.Release();
         await host.Dispatcher.FlushAsync();
-        blocking.Received.Should().Be(2);
+        blocking.Received.Should().Be(5);
     }
 
     [Fact]

@@ -1,0 +1,337 @@
+using System.Threading.Channels;
+using ActivityLog.Internal;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace ActivityLog.Pipeline;
+
+/// <summary>
+/// One sink with its own queue, loop and retry state (as Serilog gives each batched sink its own): a sink that fails
+/// for minutes holds back only itself. A batch that fails with <see cref="ActivityEventRejectedException"/> is split
+/// until the failing event is alone; the others are written and that one is quarantined. Any other failure is retried
+/// with back-off, and after the last retry the batch is counted as dropped for this sink.
+/// </summary>
+/// <remarks>
+/// Accounting invariant: every event posted here ends in exactly one of delivered, quarantined or dropped (with a
+/// reason), for this sink. Outcomes are settled under one lock, so a shutdown that gives up on the batch in flight
+/// (<see cref="Abandon"/>) and a sink that finishes it late cannot both count it.
+/// </remarks>
+// The semaphore is never disposed: it owns no wait handle unless AvailableWaitHandle is read, and a stuck sink's loop
+// may still release it after the host stopped.
+#pragma warning disable CA1001
+internal sealed class SinkWorker
+#pragma warning restore CA1001
+{
+    private static readonly ResiliencePropertyKey<int> BatchSize = new("activitylog.batch_size");
+
+    private readonly IActivitySink _sink;
+    private readonly ResiliencePipeline _retry;
+    private readonly ActivityDispatcher.Shared _shared;
+    private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
+    private readonly SemaphoreSlim _room = new(0);
+    private readonly Lock _settle = new();
+    private long _queued;
+    private int _inFlight;
+    private bool _abandoned;
+    private volatile bool _failing;
+    private Task? _loop;
+
+    public SinkWorker(IActivitySink sink, string name, ActivityDispatcher.Shared shared)
+    {
+        _sink = sink;
+        Name = name;
+        _shared = shared;
+        _retry = CreateRetry();
+    }
+
+    public string Name { get; }
+
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public void Start() => _loop ??= Task.Run(RunAsync, CancellationToken.None);
+
+    /// <summary>
+    /// Queues a processed batch. Waits for room while this sink keeps up (back-pressure); while it is failing, drops
+    /// what does not fit and counts it (<c>sink_queue_full</c>).
+    /// </summary>
+    public async ValueTask PostAsync(ActivityEvent[] batch)
+    {
+        int capacity = _shared.Options.SinkQueueCapacity;
+        while (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
+        {
+            if (_failing || _shared.Abort.IsCancellationRequested)
+            {
+                _shared.Queue.CountDropped(batch.Length, DropReasons.SinkQueueFull, Name);
+                return;
+            }
+
+            try
+            {
+                await _room.WaitAsync(_shared.Abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Re-checked above: abort drops and counts.
+            }
+        }
+
+        lock (_settle)
+        {
+            if (_abandoned)
+            {
+                // The shutdown has counted this sink's leftovers already; the dispatcher counts its own in-flight batch.
+                return;
+            }
+
+            _queued += batch.Length;
+        }
+
+        _channel.Writer.TryWrite(new Item(batch, null));
+    }
+
+    /// <summary>Completes <paramref name="flush"/> once every batch posted before it has been settled.</summary>
+    public void PostFlush(TaskCompletionSource flush)
+    {
+        if (!_channel.Writer.TryWrite(new Item(null, flush)))
+        {
+            flush.TrySetResult();
+        }
+    }
+
+    /// <summary>No more batches: the loop ends once it has settled the queued ones.</summary>
+    public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>
+    /// The shutdown gave up: counts every event not yet settled (queued or in flight) as dropped for this sink, once,
+    /// and releases any flush waiting in the queue.
+    /// </summary>
+    public void Abandon()
+    {
+        long left;
+        lock (_settle)
+        {
+            if (_abandoned)
+            {
+                return;
+            }
+
+            _abandoned = true;
+            left = _queued + _inFlight;
+            _queued = 0;
+            _inFlight = 0;
+        }
+
+        _shared.Queue.CountDropped(left, DropReasons.Shutdown, Name);
+        _channel.Writer.TryComplete();
+        while (_channel.Reader.TryRead(out var item))
+        {
+            item.Flush?.TrySetResult();
+        }
+
+        _room.Release();
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_shared.Abort).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    if (item.Flush is { } flush)
+                    {
+                        flush.TrySetResult();
+                        continue;
+                    }
+
+                    var batch = item.Batch!;
+                    lock (_settle)
+                    {
+                        if (_abandoned)
+                        {
+                            return;
+                        }
+
+                        _queued -= batch.Length;
+                        _inFlight = batch.Length;
+                    }
+
+                    _room.Release();
+                    await WriteAsync(new ArraySegment<ActivityEvent>(batch)).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_shared.Abort.IsCancellationRequested)
+        {
+            // Shutdown gave up: Abandon counts what is left.
+        }
+    }
+
+    /// <summary>Writes a part of a batch; on a rejection, isolates the rejected event by splitting.</summary>
+    private async Task WriteAsync(ArraySegment<ActivityEvent> part)
+    {
+        var context = ResilienceContextPool.Shared.Get(_shared.Abort);
+        context.Properties.Set(BatchSize, part.Count);
+        try
+        {
+            await _retry.ExecuteAsync(
+                static async (ctx, state) => await state._sink.WriteBatchAsync(state.part, ctx.CancellationToken).ConfigureAwait(false),
+                context,
+                (_sink, part)).ConfigureAwait(false);
+            _failing = false;
+            Settle(part.Count, delivered: true);
+            return;
+        }
+        catch (OperationCanceledException) when (_shared.Abort.IsCancellationRequested)
+        {
+            return; // Abandon counts it.
+        }
+        catch (ActivityEventRejectedException rejected)
+        {
+            await IsolateAsync(part, rejected).ConfigureAwait(false);
+            return;
+        }
+#pragma warning disable CA1031 // A sink's last failure is counted and logged, never thrown into the dispatcher.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _shared.Metrics.SinkFailed(Name);
+            Log.SinkGaveUp(_shared.Logger, exception, Name, part.Count, _shared.Options.SinkRetry.MaxRetryAttempts + 1);
+            Settle(part.Count, delivered: false, DropReasons.SinkFailed);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async Task IsolateAsync(ArraySegment<ActivityEvent> part, ActivityEventRejectedException rejected)
+    {
+        if (part.Count == 1)
+        {
+            await QuarantineAsync(part[0], rejected.Message).ConfigureAwait(false);
+            return;
+        }
+
+        // The sink named the event: quarantine it and write the rest again (which may hold more rejected events).
+        if (rejected.EventId is { } id)
+        {
+            int index = -1;
+            for (int i = 0; i < part.Count; i++)
+            {
+                if (part[i].Id == id)
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index >= 0)
+            {
+                await QuarantineAsync(part[index], rejected.Message).ConfigureAwait(false);
+                var rest = new ActivityEvent[part.Count - 1];
+                part[..index].CopyTo(rest);
+                part[(index + 1)..].CopyTo(rest, index);
+                await WriteAsync(new ArraySegment<ActivityEvent>(rest)).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        // Else bisect: log2(batch size) rounds find one bad event; the good halves are written as they succeed.
+        int half = part.Count / 2;
+        await WriteAsync(part[..half]).ConfigureAwait(false);
+        await WriteAsync(part[half..]).ConfigureAwait(false);
+    }
+
+    private async Task QuarantineAsync(ActivityEvent activityEvent, string reason)
+    {
+        try
+        {
+            var entry = new ActivityQuarantineEntry(activityEvent, Name, reason, _shared.Time.GetUtcNow());
+            await _shared.Quarantine.AddAsync(entry, _shared.Abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_shared.Abort.IsCancellationRequested)
+        {
+            return; // Abandon counts it.
+        }
+#pragma warning disable CA1031 // A quarantine that fails is counted and logged; the sink goes on.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.QuarantineFailed(_shared.Logger, exception, activityEvent.Id, Name);
+            Settle(1, delivered: false, DropReasons.QuarantineFailed);
+            return;
+        }
+
+        Log.Quarantined(_shared.Logger, Name, activityEvent.Id, activityEvent.Name, reason);
+        if (Settle(1, delivered: false, reason: null))
+        {
+            _shared.Metrics.Quarantined(Name);
+            Interlocked.Increment(ref _shared.QuarantinedCount);
+        }
+    }
+
+    /// <summary>Counts the outcome of events of the batch in flight, unless the shutdown counted them already.</summary>
+    /// <returns>Whether the outcome was counted.</returns>
+    private bool Settle(int count, bool delivered, string? reason = null)
+    {
+        lock (_settle)
+        {
+            if (_abandoned)
+            {
+                return false;
+            }
+
+            _inFlight -= count;
+        }
+
+        if (delivered)
+        {
+            _shared.Metrics.Delivered(count, Name);
+        }
+        else if (reason is not null)
+        {
+            _shared.Queue.CountDropped(count, reason, Name);
+        }
+
+        return true;
+    }
+
+    private ResiliencePipeline CreateRetry()
+    {
+        var retry = _shared.Options.SinkRetry;
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _shared.Time };
+        if (retry.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetryAttempts,
+                Delay = retry.Delay,
+                MaxDelay = retry.MaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                // A rejection is about the events, not the sink: splitting, not waiting, is what helps. A timeout inside
+                // a sink (TaskCanceledException from HttpClient, say) is a failure to retry; only our own cancellation
+                // at shutdown ends the retries.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e &&
+                    e is not ActivityEventRejectedException &&
+                    !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+                OnRetry = args =>
+                {
+                    _failing = true;
+                    _room.Release();
+                    _shared.Metrics.SinkFailed(Name);
+                    Log.SinkRetrying(_shared.Logger, args.Outcome.Exception!, Name, args.Context.Properties.GetValue(BatchSize, 0), args.AttemptNumber + 1, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    private readonly record struct Item(ActivityEvent[]? Batch, TaskCompletionSource? Flush);
+}

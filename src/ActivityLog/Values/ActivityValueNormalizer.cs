@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ActivityLog.Values;
+
+/// <summary>
+/// Turns the loosely typed values of changes and metadata into what every sink can rely on and every store can hold:
+/// JSON primitives stay CLR values, everything nested becomes a <see cref="JsonNode"/> tree that the pipeline owns (a
+/// snapshot: the caller may change its objects after <c>Record</c> returns), within <see cref="ActivityValueLimits"/>,
+/// with text that <see cref="StorableText"/> accepts and only finite numbers.
+/// </summary>
+/// <remarks>
+/// Two modes, one rule set. <see cref="Snapshot(ReadOnlySpan{ActivityChange}, out int)"/> runs inside <c>Record</c> and refuses
+/// what breaks a rule with an <see cref="ArgumentException"/> naming the field; only where the input cannot be measured
+/// up front (a lazy sequence) it truncates, with <see cref="ActivityValueLimits.TruncatedMarker"/>. <see cref="Repair"/>
+/// runs in the pipeline for events that did not come through <c>Record</c> (captured entity changes, which must never
+/// fail the host's <c>SaveChanges</c>) and normalises by the documented rule instead: bad characters become U+FFFD,
+/// non-finite numbers their names as strings, what is too deep, too long or too big the marker.
+/// Primitive values cost a type check and, for strings, one vectorized scan: no allocation.
+/// </remarks>
+internal sealed partial class ActivityValueNormalizer
+{
+    private readonly ActivityValueLimits _limits;
+    private readonly PlainObjects _objects;
+
+    public ActivityValueNormalizer(string mask, ActivityValueLimits limits)
+    {
+        _limits = limits;
+        _objects = new PlainObjects(mask, limits.MaxDepth);
+    }
+
+    /// <summary>Whether a value is a JSON primitive that passes through as it is.</summary>
+    public static bool IsPrimitive(object? value) => value switch
+    {
+        null or string or bool or int or long or short or byte or sbyte or ushort or uint or ulong or float or double or decimal => true,
+        DateTimeOffset or DateTime or DateOnly or TimeOnly or TimeSpan or Guid or Enum => true,
+        _ => false,
+    };
+
+    /// <summary>Copies the changes, checking every value and snapshotting every non-primitive one. Throws <see cref="ArgumentException"/>.</summary>
+    public ActivityChange[] Snapshot(ReadOnlySpan<ActivityChange> changes, out int size)
+    {
+        // An empty span's ToArray is Array.Empty: no allocation for events without changes.
+        var copy = changes.ToArray();
+        var walk = new Walk(this, repair: false);
+        for (int i = 0; i < copy.Length; i++)
+        {
+            var change = copy[i];
+            object? from = walk.Top(change.From, Segment.Change(change.Field, "from"));
+            object? to = walk.Top(change.To, Segment.Change(change.Field, "to"));
+            if (!ReferenceEquals(from, change.From) || !ReferenceEquals(to, change.To))
+            {
+                copy[i] = change with { From = from, To = to };
+            }
+        }
+
+        size = walk.Size;
+        return copy;
+    }
+
+    /// <summary>
+    /// Copies the metadata (keys checked by the caller), snapshotting every non-primitive value; the size budget starts
+    /// at what the changes used. Throws <see cref="ArgumentException"/>.
+    /// </summary>
+    public Dictionary<string, object?>? Snapshot(IReadOnlyDictionary<string, object?>? metadata, int changesSize)
+    {
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        var walk = new Walk(this, repair: false, changesSize);
+        var copy = new Dictionary<string, object?>(metadata.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in metadata)
+        {
+            copy[key] = walk.Top(value, Segment.Metadata(key));
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// Normalises the values of an event that did not come through <c>Record</c>: copies, repairs and bounds them, never
+    /// throws for a value. Returns the same instances when there was nothing to change.
+    /// </summary>
+    public (IReadOnlyList<ActivityChange> Changes, IReadOnlyDictionary<string, object?>? Metadata, int Repaired) Repair(
+        IReadOnlyList<ActivityChange> changes, IReadOnlyDictionary<string, object?>? metadata)
+    {
+        var walk = new Walk(this, repair: true);
+        ActivityChange[]? newChanges = null;
+        for (int i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            string field = walk.Text(change.Field);
+            object? from = walk.Top(change.From, Segment.Change(field, "from"));
+            object? to = walk.Top(change.To, Segment.Change(field, "to"));
+            if (!ReferenceEquals(from, change.From) || !ReferenceEquals(to, change.To) || !ReferenceEquals(field, change.Field))
+            {
+                newChanges ??= [.. changes];
+                newChanges[i] = new ActivityChange(field, from, to);
+            }
+        }
+
+        Dictionary<string, object?>? newMetadata = null;
+        if (metadata is not null)
+        {
+            newMetadata = new Dictionary<string, object?>(metadata.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in metadata)
+            {
+                string safeKey = walk.Text(key);
+                newMetadata[safeKey] = walk.Top(value, Segment.Metadata(safeKey));
+            }
+        }
+
+        IReadOnlyList<ActivityChange> resultChanges = newChanges ?? changes;
+        IReadOnlyDictionary<string, object?>? resultMetadata = newMetadata;
+        if (walk.Size > _limits.MaxEventSize)
+        {
+            (resultChanges, resultMetadata) = walk.Shrink(resultChanges, newMetadata);
+        }
+
+        return (resultChanges, resultMetadata, walk.Repaired);
+    }
+
+    /// <summary>Where in an event a value sits, for the exception message: never the value itself.</summary>
+    private readonly record struct Segment(string Field, string Path)
+    {
+        public static Segment Change(string field, string side) => new("changes", $"the '{side}' value of the change '{field}'");
+
+        public static Segment Metadata(string key) => new("metadata", $"the metadata value '{key}'");
+    }
+
+    private static string Named(double d) => d.ToString(CultureInfo.InvariantCulture);
+}
