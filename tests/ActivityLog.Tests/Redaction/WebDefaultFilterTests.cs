@@ -56,6 +56,14 @@ public sealed class WebDefaultFilterTests
         { "cardCvv", true, "cvv" },
         { "Cvc", true, "cvc" },
 
+        // Known, documented costs of substring matching: masked although a reader might want them.
+        { "MonKey", true, "mon_key: a capital inside a word is a boundary" },
+        { "cookie_consent", true, "contains cookie" },
+        { "session_timeout", true, "contains session" },
+        { "total_tokens", true, "contains token (Rails)" },
+        { "PWD", true, "the shell's working directory, spelled like a password" },
+        { "authorization_code", true, "an OAuth code is a credential" },
+
         // What a log reader needs stays visible.
         { "monkey", false, "Rails: monkey does not contain _key" },
         { "Monkey", false, "one capital at the start is no boundary" },
