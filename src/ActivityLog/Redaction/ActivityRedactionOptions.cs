@@ -18,6 +18,13 @@ namespace ActivityLog.Redaction;
 /// dotted path instead.
 /// </para>
 /// <para>
+/// Beyond Rails, a plain filter is also matched against the key's normalised spelling: camelCase and PascalCase
+/// boundaries, dashes, whitespace and dots within a key become one underscore and letters become lowercase, so
+/// <c>apiKey</c>, <c>api-key</c>, <c>API_KEY</c>, <c>Api Key</c> and <c>api.key</c> all contain <c>_key</c>
+/// (<c>monkey</c> does not; <c>MonKey</c> does). Dotted paths are normalised segment by segment, keeping the dots.
+/// The filter itself is matched both as written and normalised. Regular expressions see only the key as written.
+/// </para>
+/// <para>
 /// A matching key's whole value (object, array or <see langword="null"/> alike) becomes <see cref="Mask"/> and nothing
 /// under it is inspected. Objects are walked recursively; each array element is checked under its array's key. Leaves
 /// that no filter masked go through the <see cref="Rewriters"/>.
@@ -49,7 +56,8 @@ public sealed class ActivityRedactionOptions
 
     /// <summary>
     /// Whether <see cref="SensitiveFieldRedactor.DefaultFilters"/> (<c>passw, email, secret, token, _key, crypt, salt,
-    /// certificate, otp, ssn, cvv, cvc</c>, the list Rails generates) apply in addition to <see cref="Filters"/>.
+    /// certificate, otp, ssn, cvv, cvc</c>, the list Rails generates, and <c>authorization, cookie, bearer, session,
+    /// pwd, passphrase, recovery_code, backup_code, private_key, client_secret</c>) apply in addition to <see cref="Filters"/>.
     /// </summary>
     /// <value><see langword="true"/>.</value>
     public bool UseDefaultFilters { get; set; } = true;

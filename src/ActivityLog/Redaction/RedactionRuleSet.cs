@@ -46,11 +46,10 @@ internal sealed class RedactionRuleSet
             }
             else if (filter.Text is { } text)
             {
+                // Both spellings of the entry: as written (Rails) and normalised, so "apiKey" also masks "api_key".
                 var list = filter.IsPath ? plainPaths : plainKeys;
-                if (!list.Contains(text, StringComparer.OrdinalIgnoreCase))
-                {
-                    list.Add(text);
-                }
+                AddOnce(list, text);
+                AddOnce(list, KeySpelling.Normalize(text, keepDots: filter.IsPath));
             }
         }
 
@@ -204,7 +203,8 @@ internal sealed class RedactionRuleSet
             return cached;
         }
 
-        var matches = (_plainKeys?.IsMatch(key) ?? false) || AnyMatch(_keyPatterns, key);
+        // Plain entries also see the key's normalised spelling (apiKey, api-key, Api Key → api_key); regexes see it as written.
+        var matches = (_plainKeys is { } plain && KeySpelling.IsMatch(plain, key, keepDots: false)) || AnyMatch(_keyPatterns, key);
         if (key.Length <= MaxCachedKeyLength && Volatile.Read(ref _cachedKeys) < MaxCachedKeys && _keyCache.TryAdd(key, matches))
         {
             Interlocked.Increment(ref _cachedKeys);
@@ -213,7 +213,16 @@ internal sealed class RedactionRuleSet
         return matches;
     }
 
-    private bool PathMatches(string path) => (_plainPaths?.IsMatch(path) ?? false) || AnyMatch(_pathPatterns, path);
+    private bool PathMatches(string path) =>
+        (_plainPaths is { } plain && KeySpelling.IsMatch(plain, path, keepDots: true)) || AnyMatch(_pathPatterns, path);
+
+    private static void AddOnce(List<string> list, string text)
+    {
+        if (!list.Contains(text, StringComparer.OrdinalIgnoreCase))
+        {
+            list.Add(text);
+        }
+    }
 
     private static bool AnyMatch(Regex[] patterns, string input)
     {

@@ -18,8 +18,15 @@ namespace ActivityLog.Redaction;
 /// </remarks>
 public sealed class SensitiveFieldRedactor
 {
+    // Rails' generated list first, then what web apps leak most. Substring matches on the normalised key, like Rails:
+    // "session" masks session_id, "pwd" masks old_pwd but not cwd. private_key and client_secret repeat _key and
+    // secret on purpose, so narrowing one of those later cannot unmask them. README.md gives the reason for each.
     private static readonly ReadOnlyCollection<string> Defaults = Array.AsReadOnly(
-        ["passw", "email", "secret", "token", "_key", "crypt", "salt", "certificate", "otp", "ssn", "cvv", "cvc"]);
+    [
+        "passw", "email", "secret", "token", "_key", "crypt", "salt", "certificate", "otp", "ssn", "cvv", "cvc",
+        "authorization", "cookie", "bearer", "session", "pwd", "passphrase", "recovery_code", "backup_code",
+        "private_key", "client_secret",
+    ]);
 
     private readonly RedactionFilter[] _globalFilters;
     private readonly RedactionRuleSet _globalRules;
@@ -104,8 +111,10 @@ public sealed class SensitiveFieldRedactor
     }
 
     /// <summary>
-    /// The filters that apply unless <see cref="ActivityRedactionOptions.UseDefaultFilters"/> is turned off: <c>passw,
-    /// email, secret, token, _key, crypt, salt, certificate, otp, ssn, cvv, cvc</c> (the list Rails generates).
+    /// The filters that apply unless <see cref="ActivityRedactionOptions.UseDefaultFilters"/> is turned off: the list
+    /// Rails generates (<c>passw, email, secret, token, _key, crypt, salt, certificate, otp, ssn, cvv, cvc</c>) and
+    /// <c>authorization, cookie, bearer, session, pwd, passphrase, recovery_code, backup_code, private_key,
+    /// client_secret</c>. Like every plain filter they match any key whose normalised spelling contains them.
     /// </summary>
     public static IReadOnlyList<string> DefaultFilters => Defaults;
 
