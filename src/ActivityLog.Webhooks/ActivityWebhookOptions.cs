@@ -38,7 +38,11 @@ public sealed class ActivityWebhookOptions
     /// <remarks>A list rather than a default-filled one because configuration binding appends to lists.</remarks>
     public IList<TimeSpan>? RetryDelays { get; set; }
 
-    /// <summary>The longest one HTTP attempt may take (connect, send, response headers) before it counts as a timeout and is retried.</summary>
+    /// <summary>
+    /// The deadline of one HTTP attempt, all of it: connect, send, response headers and, for a non-2xx answer, the
+    /// bounded excerpt of the response body (<see cref="MaxResponseBodyBytes"/>). An attempt that reaches it counts as a
+    /// timeout and is retried on the schedule, so a receiver that stalls its answer holds its endpoint this long at most.
+    /// </summary>
     /// <value>15 seconds. Between 1 second and 5 minutes.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

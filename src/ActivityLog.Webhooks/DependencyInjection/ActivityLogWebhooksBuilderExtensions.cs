@@ -105,7 +105,7 @@ public static class ActivityLogWebhooksBuilderExtensions
 
     private static void AddHttpClient(IServiceCollection services)
     {
-        services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
+        var http = services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
             // The attempt timeout comes from the resilience handler below; HttpClient's own 100-second default would fight it.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
@@ -115,14 +115,17 @@ public static class ActivityLogWebhooksBuilderExtensions
                 ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 UseCookies = false,
-            })
-            .AddResilienceHandler("activitylog-webhooks", (pipeline, context) =>
-            {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
-                // A timeout only, deliberately no retry strategy: the retry schedule is ours (hours long and kept in the
-                // outbox, so it survives restarts); an HTTP-level retry would multiply every attempt.
-                pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
             });
+        http.AddResilienceHandler("activitylog-webhooks", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
+            // A timeout only, deliberately no retry strategy: the retry schedule is ours (hours long and kept in the
+            // outbox, so it survives restarts); an HTTP-level retry would multiply every attempt.
+            pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
+        });
+        // Added after the resilience handler, so inside its timeout: the excerpt of an error body is read under the
+        // attempt's one deadline too (a receiver that sends headers and stalls the body cannot hold the endpoint).
+        http.AddHttpMessageHandler(sp => new ResponseExcerptHandler(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.MaxResponseBodyBytes));
     }
 
     private static HashSet<string> KnownEndpointNames(IServiceCollection services, IConfiguration? configuration, Action<ActivityWebhookOptions>? configure)
