@@ -1,3 +1,4 @@
+using System.Net;
 using ActivityLog;
 using ActivityLog.Delivery;
 using ActivityLog.Webhooks;
@@ -108,13 +109,20 @@ public static class ActivityLogWebhooksBuilderExtensions
         var http = services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
             // The attempt timeout comes from the resilience handler below; HttpClient's own 100-second default would fight it.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                // Redirects could lead a signed payload to a target the URL checks never saw.
-                AllowAutoRedirect = false,
-                ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                UseCookies = false,
+                var proxy = sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.Proxy;
+                return new SocketsHttpHandler
+                {
+                    // Redirects could lead a signed payload to a target the URL checks never saw.
+                    AllowAutoRedirect = false,
+                    ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    UseCookies = false,
+                    // An ambient proxy (HTTP_PROXY…) would make the connect-time check see only the proxy: only an explicit one.
+                    UseProxy = proxy is not null,
+                    Proxy = proxy is null ? null : new WebProxy(proxy),
+                };
             });
         http.AddResilienceHandler("activitylog-webhooks", (pipeline, context) =>
         {
