@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(107, LogLevel.Debug, "Webhook endpoint {Endpoint}: delivered batch {WebhookId} ({Count} event(s)), HTTP {Status}.")]
     public static partial void Delivered(ILogger logger, string endpoint, string webhookId, int count, int status);
 
+    [LoggerMessage(110, LogLevel.Error, "Webhook endpoint {Endpoint}: event {EventId} ({EventName}) cannot be serialized ({Error}); it is dead-lettered instead of sent with batch {WebhookId}. See activitylog.webhooks.failures, reason serialization.")]
+    public static partial void Unserializable(ILogger logger, string endpoint, Guid eventId, string eventName, string error, string webhookId);
+
     [LoggerMessage(108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
     public static partial void DroppedAtStop(ILogger logger, long count, string endpoint);
 }
