@@ -414,7 +414,7 @@ internal sealed class WebhookWorker
                 return "";
             }
 
-            string text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).ReplaceLineEndings(" ").Trim();
+            string text = WithoutUrl(System.Text.Encoding.UTF8.GetString(buffer, 0, read).ReplaceLineEndings(" ").Trim());
             return text.Length == 0 ? "" : ": " + (text.Length > 500 ? text[..500] : text);
         }
 #pragma warning disable CA1031 // The body only decorates the reason; a broken body must not change the outcome.
@@ -427,6 +427,21 @@ internal sealed class WebhookWorker
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A receiver may echo the request line ("404: /hooks/T0/B0/secret"): the reason is logged, the path and query are not.</summary>
+    private string WithoutUrl(string text)
+    {
+        var url = _endpoint.Url;
+        foreach (string part in (string[])[url.PathAndQuery, url.AbsolutePath, url.Query.TrimStart('?'), Uri.UnescapeDataString(url.AbsolutePath)])
+        {
+            if (part.Length > 1)
+            {
+                text = text.Replace(part, "[url]", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return text;
     }
 
     private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)

@@ -107,6 +107,9 @@ public static class ActivityLogWebhooksBuilderExtensions
     private static void AddHttpClient(IServiceCollection services)
     {
         var http = services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
+            // The framework's HTTP logging writes the request URL (path included) at Information, and a webhook URL's
+            // path or query is often its credential (Slack-style hooks): no logging handlers on this client.
+            .RemoveAllLoggers()
             // The attempt timeout comes from the resilience handler below; HttpClient's own 100-second default would fight it.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
