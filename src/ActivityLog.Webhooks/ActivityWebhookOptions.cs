@@ -38,7 +38,11 @@ public sealed class ActivityWebhookOptions
     /// <remarks>A list rather than a default-filled one because configuration binding appends to lists.</remarks>
     public IList<TimeSpan>? RetryDelays { get; set; }
 
-    /// <summary>The longest one HTTP attempt may take (connect, send, response headers) before it counts as a timeout and is retried.</summary>
+    /// <summary>
+    /// The deadline of one HTTP attempt, all of it: connect, send, response headers and, for a non-2xx answer, the
+    /// bounded excerpt of the response body (<see cref="MaxResponseBodyBytes"/>). An attempt that reaches it counts as a
+    /// timeout and is retried on the schedule, so a receiver that stalls its answer holds its endpoint this long at most.
+    /// </summary>
     /// <value>15 seconds. Between 1 second and 5 minutes.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -50,15 +54,28 @@ public sealed class ActivityWebhookOptions
     /// <value>1,024. Between 0 and 1,048,576.</value>
     public int MaxResponseBodyBytes { get; set; } = 1024;
 
+    /// <summary>
+    /// The proxy deliveries go through (<c>http://proxy.internal:3128</c>), or <see langword="null"/> for direct
+    /// connections. Ambient proxies (<c>HTTP_PROXY</c>, <c>HTTPS_PROXY</c>, <c>ALL_PROXY</c>, the system's) are never
+    /// used: they would hide the target from the connect-time address check. Through a proxy, the proxy resolves the
+    /// target, so a target is checked by its host only (literal addresses and <c>localhost</c>), at start and per connection.
+    /// </summary>
+    /// <value><see langword="null"/>: no proxy.</value>
+    public Uri? Proxy { get; set; }
+
     /// <summary>Allows endpoints on loopback addresses (<c>127.0.0.0/8</c>, <c>::1</c>, <c>localhost</c>): for development and tests.</summary>
     /// <value><see langword="false"/>.</value>
     public bool AllowLoopback { get; set; }
 
-    /// <summary>Allows endpoints on private (RFC 1918, <c>fc00::/7</c>), link-local (<c>169.254.0.0/16</c>, <c>fe80::/10</c>) and other non-public addresses.</summary>
+    /// <summary>
+    /// Allows endpoints on private (RFC 1918, <c>fc00::/7</c>), shared (<c>100.64.0.0/10</c>) and link-local
+    /// (<c>169.254.0.0/16</c>, <c>fe80::/10</c>) addresses. Unspecified, broadcast, multicast, documentation,
+    /// benchmarking and reserved addresses stay refused (see the package README for the table).
+    /// </summary>
     /// <value><see langword="false"/>.</value>
     public bool AllowPrivateNetworks { get; set; }
 
-    /// <summary>Networks allowed even though they are private or loopback, in CIDR notation (<c>10.1.0.0/16</c>).</summary>
+    /// <summary>Networks allowed even though they are private or loopback, in CIDR notation (<c>10.1.0.0/16</c>); ranges that are refused always stay refused.</summary>
     /// <value>Empty.</value>
     public IList<string> AllowedNetworks { get; } = [];
 

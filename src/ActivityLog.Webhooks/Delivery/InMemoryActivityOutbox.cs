@@ -146,6 +146,40 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Splits <paramref name="failed"/> off a claimed batch into a dead letter of their own (a new batch id, one
+    /// attempt counted); the claimed batch keeps its id, its lease and the other events.
+    /// </summary>
+    /// <returns>The claimed batch with the remaining events, and the dead letter's id.</returns>
+    public (ActivityOutboxBatch Remaining, Guid DeadLetterId) DeadLetterEvents(ActivityOutboxBatch batch, IReadOnlyList<ActivityEvent> failed, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(failed);
+        var set = failed.ToHashSet(ReferenceEqualityComparer.Instance);
+        List<ActivityEvent> rest = [.. batch.Events.Where(e => !set.Contains(e))];
+        var now = time.GetUtcNow();
+        var dead = new Batch(Guid.CreateVersion7(now), [.. failed], now)
+        {
+            Dead = true,
+            Attempt = 1,
+            LastError = Truncate(reason),
+            DeadLetteredAt = now,
+            LeasedUntil = DateTimeOffset.MinValue,
+        };
+        var queue = Get(batch.Destination);
+        lock (queue)
+        {
+            if (queue.Batches.TryGetValue(batch.Id, out var kept) && !kept.Dead)
+            {
+                kept.Events = rest;
+                queue.Batches.Add(dead.Id, dead);
+                queue.Pending -= dead.Events.Count; // dead letters do not hold the capacity
+            }
+        }
+
+        return (new ActivityOutboxBatch(batch.Id, batch.Destination, batch.Attempt, rest, batch.LeaseExpiresAt), dead.Id);
+    }
+
     public Task<IReadOnlyList<ActivityOutboxDeadLetter>> ListDeadLettersAsync(string? destination, int limit = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -240,7 +274,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
     {
         public Guid Id { get; } = id;
 
-        public IReadOnlyList<ActivityEvent> Events { get; } = events;
+        public IReadOnlyList<ActivityEvent> Events { get; set; } = events; // shrinks when unserializable events are split off
 
         public DateTimeOffset CreatedAt { get; } = createdAt;
 

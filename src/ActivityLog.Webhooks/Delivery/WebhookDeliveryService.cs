@@ -103,6 +103,12 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IHostedService
             }
         }
 
+        // Once, so that operators can tell endpoints apart: the host only, as every other line names the endpoint by name.
+        foreach (var endpoint in Active)
+        {
+            Log.EndpointHost(_logger, endpoint.Name, endpoint.Url.IdnHost);
+        }
+
         var clients = _services.GetRequiredService<IHttpClientFactory>();
         _workers = [.. Active.Select(endpoint =>
         {

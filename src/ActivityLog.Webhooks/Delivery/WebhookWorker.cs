@@ -36,7 +36,7 @@ internal sealed class WebhookWorker
     // Events serialized while the outbox measured them for the byte limit, reused for the body: one serialization per
     // event. Only this worker's claim calls the measure, and it completes before the body is written.
     private readonly ArrayBufferWriter<byte> _measuredJson = new(16 * 1024);
-    private readonly Dictionary<ActivityEvent, (int Start, int Length)> _measured = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ActivityEvent, (int Start, int Length, string? Error)> _measured = new(ReferenceEqualityComparer.Instance);
     private readonly Utf8JsonWriter _measureWriter;
     private DateTimeOffset? _nextRetryAt;
     private DateTimeOffset _depthReadAt = DateTimeOffset.MinValue;
@@ -156,7 +156,17 @@ internal sealed class WebhookWorker
     {
         string webhookId = "msg_" + batch.Id.ToString("N");
         _body.ResetWrittenCount();
-        WriteBody(batch.Events);
+        if (WriteBody(batch.Events) is { } unserializable)
+        {
+            // Permanent, not transient: the same event fails the same way on every attempt, and would hold back the endpoint.
+            if (await IsolateAsync(batch, webhookId, unserializable, abort).ConfigureAwait(false) is not { } rest)
+            {
+                return;
+            }
+
+            batch = rest;
+        }
+
         var body = _body.WrittenMemory;
 
         var outcome = await SendAsync(webhookId, body, abort).ConfigureAwait(false);
@@ -208,48 +218,72 @@ internal sealed class WebhookWorker
         }
     }
 
+    /// <summary>
+    /// Serializes one event into <see cref="_measuredJson"/> and remembers where; an event that cannot be serialized
+    /// (a <c>JsonValue</c> holding NaN, say) is remembered as such and measured as one byte, so that the claim still
+    /// takes it and the worker can set it aside instead of failing the claim for good.
+    /// </summary>
     private int Measure(ActivityEvent activity)
     {
         int start = _measuredJson.WrittenCount;
-        _measureWriter.Reset(_measuredJson);
-        ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, activity, _endpoint.Options.Fields);
-        _measureWriter.Flush();
+        try
+        {
+            _measureWriter.Reset(_measuredJson);
+            ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, activity, _endpoint.Options.Fields);
+            _measureWriter.Flush();
+        }
+        catch (Exception exception) when (IsSerializationFailure(exception))
+        {
+            // Bytes a failed write left behind lie outside every recorded range: harmless.
+            _measured[activity] = (0, 0, exception.GetType().Name);
+            return 1;
+        }
+
         int length = _measuredJson.WrittenCount - start;
-        _measured[activity] = (start, length);
+        _measured[activity] = (start, length, null);
         return length + 1; // the comma or newline that separates it
     }
+
+    private static bool IsSerializationFailure(Exception exception) =>
+        exception is JsonException or ArgumentException or InvalidOperationException or NotSupportedException;
 
     /// <summary>
     /// The body in the endpoint's format: <c>{"events":[…]}</c> byte for byte as
     /// <see cref="ActivityLog.Serialization.ActivityJsonSerializer.WritePayload"/> writes it, or one event a line.
-    /// Events measured by this claim are copied; the others (a retried batch) are serialized with the worker's writer.
+    /// Each event is serialized on its own (measured by this claim, or now for a retried batch) and copied, so an event
+    /// that cannot be serialized is left out whole; those are returned (with the error's type), else <see langword="null"/>.
     /// </summary>
-    private void WriteBody(IReadOnlyList<ActivityEvent> events)
+    private List<(ActivityEvent Event, string Error)>? WriteBody(IReadOnlyList<ActivityEvent> events)
     {
         bool json = _endpoint.Options.Format == WebhookPayloadFormat.Json;
+        List<(ActivityEvent, string)>? unserializable = null;
         if (json)
         {
             _body.Write("{\"events\":["u8);
         }
 
+        int written = 0;
         for (int i = 0; i < events.Count; i++)
         {
-            if (json && i > 0)
+            if (!_measured.TryGetValue(events[i], out var range))
+            {
+                Measure(events[i]);
+                range = _measured[events[i]];
+            }
+
+            if (range.Error is { } error)
+            {
+                (unserializable ??= []).Add((events[i], error));
+                continue;
+            }
+
+            if (json && written > 0)
             {
                 _body.Write(","u8);
             }
 
-            if (_measured.TryGetValue(events[i], out var range))
-            {
-                _body.Write(_measuredJson.WrittenSpan.Slice(range.Start, range.Length));
-            }
-            else
-            {
-                _measureWriter.Reset(_body);
-                ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, events[i], _endpoint.Options.Fields);
-                _measureWriter.Flush();
-            }
-
+            _body.Write(_measuredJson.WrittenSpan.Slice(range.Start, range.Length));
+            written++;
             if (!json)
             {
                 _body.Write("\n"u8);
@@ -260,6 +294,38 @@ internal sealed class WebhookWorker
         {
             _body.Write("]}"u8);
         }
+
+        return unserializable;
+    }
+
+    /// <summary>
+    /// Sets aside the events of <paramref name="batch"/> that cannot be serialized: dead-lettered on their own (in
+    /// memory) and counted and logged, so the others go out as the batch. A store's outbox cannot split a batch, so
+    /// there the whole batch is dead-lettered (its events were read back from JSON, so this should not happen there).
+    /// </summary>
+    /// <returns>The batch of the remaining events, or <see langword="null"/> when nothing is left to send.</returns>
+    private async Task<ActivityOutboxBatch?> IsolateAsync(ActivityOutboxBatch batch, string webhookId, List<(ActivityEvent Event, string Error)> failed, CancellationToken abort)
+    {
+        // The reason names the event and the error type, never a value: the event's data may be sensitive.
+        string reason = failed.Count == 1
+            ? $"event {failed[0].Event.Id} ({failed[0].Event.Name}) could not be serialized ({failed[0].Error}); not retried"
+            : $"{failed.Count} events could not be serialized ({string.Join(", ", failed.Select(f => $"{f.Event.Id}: {f.Error}"))}); not retried";
+        foreach (var (activity, error) in failed)
+        {
+            Log.Unserializable(_logger, _endpoint.Name, activity.Id, activity.Name, error, webhookId);
+        }
+
+        _metrics.Failed(_endpoint.Name, "serialization");
+        if (_memory is null || failed.Count == batch.Events.Count)
+        {
+            await DeadLetterAsync(batch, webhookId, reason, abort).ConfigureAwait(false);
+            return null;
+        }
+
+        var (rest, deadId) = _memory.DeadLetterEvents(batch, [.. failed.Select(f => f.Event)], reason);
+        Log.DeadLettered(_logger, _endpoint.Name, "msg_" + deadId.ToString("N"), failed.Count, batch.Attempt + 1, reason);
+        _metrics.DeadLettered(_endpoint.Name);
+        return rest;
     }
 
     private async Task DeadLetterAsync(ActivityOutboxBatch batch, string webhookId, string reason, CancellationToken abort)
@@ -348,7 +414,7 @@ internal sealed class WebhookWorker
                 return "";
             }
 
-            string text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).ReplaceLineEndings(" ").Trim();
+            string text = WithoutUrl(System.Text.Encoding.UTF8.GetString(buffer, 0, read).ReplaceLineEndings(" ").Trim());
             return text.Length == 0 ? "" : ": " + (text.Length > 500 ? text[..500] : text);
         }
 #pragma warning disable CA1031 // The body only decorates the reason; a broken body must not change the outcome.
@@ -361,6 +427,21 @@ internal sealed class WebhookWorker
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A receiver may echo the request line ("404: /hooks/T0/B0/secret"): the reason is logged, the path and query are not.</summary>
+    private string WithoutUrl(string text)
+    {
+        var url = _endpoint.Url;
+        foreach (string part in (string[])[url.PathAndQuery, url.AbsolutePath, url.Query.TrimStart('?'), Uri.UnescapeDataString(url.AbsolutePath)])
+        {
+            if (part.Length > 1)
+            {
+                text = text.Replace(part, "[url]", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return text;
     }
 
     private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)

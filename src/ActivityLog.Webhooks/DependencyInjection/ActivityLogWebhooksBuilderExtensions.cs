@@ -1,3 +1,4 @@
+using System.Net;
 using ActivityLog;
 using ActivityLog.Delivery;
 using ActivityLog.Webhooks;
@@ -105,24 +106,37 @@ public static class ActivityLogWebhooksBuilderExtensions
 
     private static void AddHttpClient(IServiceCollection services)
     {
-        services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
+        var http = services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
+            // The framework's HTTP logging writes the request URL (path included) at Information, and a webhook URL's
+            // path or query is often its credential (Slack-style hooks): no logging handlers on this client.
+            .RemoveAllLoggers()
             // The attempt timeout comes from the resilience handler below; HttpClient's own 100-second default would fight it.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                // Redirects could lead a signed payload to a target the URL checks never saw.
-                AllowAutoRedirect = false,
-                ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                UseCookies = false,
-            })
-            .AddResilienceHandler("activitylog-webhooks", (pipeline, context) =>
-            {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
-                // A timeout only, deliberately no retry strategy: the retry schedule is ours (hours long and kept in the
-                // outbox, so it survives restarts); an HTTP-level retry would multiply every attempt.
-                pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
+                var proxy = sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.Proxy;
+                return new SocketsHttpHandler
+                {
+                    // Redirects could lead a signed payload to a target the URL checks never saw.
+                    AllowAutoRedirect = false,
+                    ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    UseCookies = false,
+                    // An ambient proxy (HTTP_PROXY…) would make the connect-time check see only the proxy: only an explicit one.
+                    UseProxy = proxy is not null,
+                    Proxy = proxy is null ? null : new WebProxy(proxy),
+                };
             });
+        http.AddResilienceHandler("activitylog-webhooks", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
+            // A timeout only, deliberately no retry strategy: the retry schedule is ours (hours long and kept in the
+            // outbox, so it survives restarts); an HTTP-level retry would multiply every attempt.
+            pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
+        });
+        // Added after the resilience handler, so inside its timeout: the excerpt of an error body is read under the
+        // attempt's one deadline too (a receiver that sends headers and stalls the body cannot hold the endpoint).
+        http.AddHttpMessageHandler(sp => new ResponseExcerptHandler(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.MaxResponseBodyBytes));
     }
 
     private static HashSet<string> KnownEndpointNames(IServiceCollection services, IConfiguration? configuration, Action<ActivityWebhookOptions>? configure)

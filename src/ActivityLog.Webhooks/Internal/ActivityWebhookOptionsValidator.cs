@@ -53,6 +53,12 @@ internal sealed class ActivityWebhookOptionsValidator : IValidateOptions<Activit
             }
         }
 
+        if (options.Proxy is { } proxy
+            && (!proxy.IsAbsoluteUri || (proxy.Scheme != Uri.UriSchemeHttp && proxy.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(proxy.UserInfo)))
+        {
+            failures.Add($"{Prefix}:Proxy must be an absolute http or https URL without credentials.");
+        }
+
         var guard = new NetworkGuard(options);
         foreach (var (endpointName, endpoint) in options.Endpoints)
         {

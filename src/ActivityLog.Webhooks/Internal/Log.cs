@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.Webhooks.Internal;
 
-/// <summary>The package's log messages. Never a secret, a payload or a signature: endpoint names, counts, status codes.</summary>
+/// <summary>
+/// The package's log messages. Never a secret, a payload or a signature: endpoint names, counts, status codes. An
+/// endpoint is named by its configured name (and, once at start, its host) — never by its URL's path or query, which
+/// often carry a credential.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(101, LogLevel.Information, "ActivityLog webhooks: {Count} endpoint(s) delivering from {Outbox}.")]
@@ -25,6 +29,12 @@ internal static partial class Log
 
     [LoggerMessage(107, LogLevel.Debug, "Webhook endpoint {Endpoint}: delivered batch {WebhookId} ({Count} event(s)), HTTP {Status}.")]
     public static partial void Delivered(ILogger logger, string endpoint, string webhookId, int count, int status);
+
+    [LoggerMessage(109, LogLevel.Information, "Webhook endpoint {Endpoint} delivers to host {Host}.")]
+    public static partial void EndpointHost(ILogger logger, string endpoint, string host);
+
+    [LoggerMessage(110, LogLevel.Error, "Webhook endpoint {Endpoint}: event {EventId} ({EventName}) cannot be serialized ({Error}); it is dead-lettered instead of sent with batch {WebhookId}. See activitylog.webhooks.failures, reason serialization.")]
+    public static partial void Unserializable(ILogger logger, string endpoint, Guid eventId, string eventName, string error, string webhookId);
 
     [LoggerMessage(108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
     public static partial void DroppedAtStop(ILogger logger, long count, string endpoint);

@@ -4,22 +4,17 @@ using System.Net.Sockets;
 namespace ActivityLog.Webhooks.Internal;
 
 /// <summary>
-/// Refuses loopback, private and link-local targets unless the host allows them: checked on the URL at start, and on
-/// the resolved address of every connection (so a public name that resolves to a private address is refused too).
+/// Applies the network rules of <see cref="SpecialAddresses"/>: checked on the URL at start (literal addresses and
+/// <c>localhost</c>), and on the resolved address of every connection (so a public name that resolves to a private
+/// address is refused too). Through a configured proxy, the proxy resolves the target, so only the target's host is
+/// checked, as at start.
 /// </summary>
 internal sealed class NetworkGuard
 {
-    private static readonly IPNetwork[] PrivateNetworks =
-    [
-        IPNetwork.Parse("0.0.0.0/8"), IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("100.64.0.0/10"),
-        IPNetwork.Parse("169.254.0.0/16"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("224.0.0.0/4"), IPNetwork.Parse("240.0.0.0/4"),
-        IPNetwork.Parse("::/128"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("ff00::/8"),
-    ];
-
     private readonly bool _allowLoopback;
     private readonly bool _allowPrivate;
     private readonly IPNetwork[] _allowed;
+    private readonly Uri? _proxy;
 
     public NetworkGuard(ActivityWebhookOptions options)
     {
@@ -27,41 +22,42 @@ internal sealed class NetworkGuard
         _allowPrivate = options.AllowPrivateNetworks;
         // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
         _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
+        _proxy = options.Proxy;
     }
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
     public string? Refuse(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        ArgumentNullException.ThrowIfNull(address);
+        var (use, range) = SpecialAddresses.Classify(address);
+        switch (use)
         {
-            address = address.MapToIPv4();
+            case AddressUse.Public:
+                return null;
+            case AddressUse.Refused:
+                // Not even AllowedNetworks: these never reach a legitimate receiver (0.0.0.0 and [::] reach this host).
+                return $"is in {range.Network} ({range.Name}), which is never a webhook target";
         }
 
-        if (_allowed.Any(n => n.Contains(address)))
+        // IPNetwork.Contains answers false for IPv4-mapped addresses: match them by their IPv4 address.
+        if (_allowed.Any(n => n.Contains(address) || (address.IsIPv4MappedToIPv6 && n.Contains(address.MapToIPv4()))))
         {
             return null;
         }
 
-        if (IPAddress.IsLoopback(address))
-        {
-            return _allowLoopback ? null : "is a loopback address (set AllowLoopback to allow it)";
-        }
-
-        if (PrivateNetworks.Any(n => n.Contains(address)))
-        {
-            return _allowPrivate ? null : "is a private, link-local or reserved address (set AllowPrivateNetworks or AllowedNetworks to allow it)";
-        }
-
-        return null;
+        return use == AddressUse.Loopback
+            ? _allowLoopback ? null : $"is a loopback address ({range.Network}, {range.Name}; set AllowLoopback to allow it)"
+            : _allowPrivate ? null : $"is a private, link-local or shared address ({range.Network}, {range.Name}; set AllowPrivateNetworks or AllowedNetworks to allow it)";
     }
 
     /// <summary>Why a URL's host is refused, judged without DNS (literal addresses and <c>localhost</c>), or <see langword="null"/>.</summary>
     public string? RefuseHost(Uri url)
     {
-        string host = url.IdnHost;
+        ArgumentNullException.ThrowIfNull(url);
+        string host = url.IdnHost.TrimEnd('.');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return _allowLoopback ? null : "is a loopback address (set AllowLoopback to allow it)";
+            return _allowLoopback ? null : "is a loopback address (localhost; set AllowLoopback to allow it)";
         }
 
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) ? Refuse(address) : null;
@@ -70,10 +66,23 @@ internal sealed class NetworkGuard
     /// <summary>The connect callback of the named client's handler: resolves, checks every address, connects.</summary>
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var endpoint = context.DnsEndPoint;
-        IPAddress[] addresses = IPAddress.TryParse(endpoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken).ConfigureAwait(false);
+        if (_proxy is not null
+            && string.Equals(endpoint.Host, _proxy.IdnHost.Trim('[', ']'), StringComparison.OrdinalIgnoreCase)
+            && endpoint.Port == _proxy.Port)
+        {
+            // The host chose this proxy (it may well sit on a private network); the proxy resolves the target, so the
+            // target can only be judged by its host here, as at start.
+            if (context.InitialRequestMessage.RequestUri is { } target && RefuseHost(target) is { } refused)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"The webhook target {target.IdnHost} {refused}.");
+            }
+
+            return await ConnectAsync(endpoint.Host, await ResolveAsync(endpoint.Host, cancellationToken).ConfigureAwait(false), endpoint.Port, cancellationToken).ConfigureAwait(false);
+        }
+
+        IPAddress[] addresses = await ResolveAsync(endpoint.Host, cancellationToken).ConfigureAwait(false);
         foreach (var address in addresses)
         {
             if (Refuse(address) is { } reason)
@@ -82,10 +91,25 @@ internal sealed class NetworkGuard
             }
         }
 
+        return await ConnectAsync(endpoint.Host, addresses, endpoint.Port, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+
+    private static async Task<Stream> ConnectAsync(string host, IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    {
+        if (addresses.Length == 0)
+        {
+            throw new HttpRequestException(HttpRequestError.NameResolutionError, $"The webhook target {host} resolves to no address.");
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(addresses, endpoint.Port, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(addresses, port, cancellationToken).ConfigureAwait(false);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch

@@ -16,6 +16,11 @@ public static class DurabilityChild
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is [ProxyTests.AmbientProxyChildMode, string target])
+        {
+            return await ProxyTests.RunAmbientProxyChildAsync(new Uri(target));
+        }
+
         if (args.Length != 4 || args[0] is not ("record" or "drain") || args[1] is not ("sqlite" or "postgresql"))
         {
             await Console.Error.WriteLineAsync("usage: record|drain sqlite|postgresql <connection string> <receiver url>");

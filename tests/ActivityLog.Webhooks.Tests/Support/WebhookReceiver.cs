@@ -22,8 +22,12 @@ public sealed record ReceivedRequest(string Method, string Path, string? Content
         Headers.Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value));
 }
 
-/// <summary>What the receiver answers to one request.</summary>
-public sealed record ReceiverResponse(int Status, IReadOnlyDictionary<string, string>? Headers = null, string? Body = null, Task? Hold = null);
+/// <summary>
+/// What the receiver answers to one request. <paramref name="Hold"/> delays the whole answer; <paramref name="StallBody"/>
+/// sends the status, the headers and <paramref name="Body"/> at once, then keeps the body open (chunked, unfinished)
+/// until it completes or the client goes away.
+/// </summary>
+public sealed record ReceiverResponse(int Status, IReadOnlyDictionary<string, string>? Headers = null, string? Body = null, Task? Hold = null, Task? StallBody = null);
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 (port 0) that records every request and answers with a programmable response
@@ -103,6 +107,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         if (response.Body is { } text)
         {
             await context.Response.WriteAsync(text);
+        }
+
+        if (response.StallBody is { } stall)
+        {
+            await context.Response.Body.FlushAsync();
+            await Task.WhenAny(stall, Task.Delay(Timeout.Infinite, context.RequestAborted));
         }
     }
 
