@@ -26,6 +26,11 @@ namespace ActivityLog.EntityFrameworkCore.Storage;
 /// of its ids exist. When the table does not exist the write throws, and the dispatcher retries it.
 /// </para>
 /// <para>
+/// A batch the database refuses because of a value (SQLSTATE class 22, 23 or 54) or whose rows cannot be built is
+/// rethrown as <see cref="ActivityEventRejectedException"/>: the dispatcher then splits it, writes the valid events and
+/// quarantines the one at fault, instead of retrying the whole batch and dropping it (<see cref="StoreRejections"/>).
+/// </para>
+/// <para>
 /// With outbox subscribers registered (a delivery package), the events' outbox entries go into the same transaction as
 /// the events, only for the events this write stores (an event stored by an earlier attempt already had its entries,
 /// which may since have been delivered and deleted), and the process's delivery workers are woken after the commit.
@@ -82,7 +87,15 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         var rows = new StoredActivityEvent[batch.Count];
         for (int i = 0; i < rows.Length; i++)
         {
-            rows[i] = StoredActivityEvent.FromActivityEvent(batch[i]);
+            try
+            {
+                rows[i] = StoredActivityEvent.FromActivityEvent(batch[i]);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // One event whose values cannot be written: the dispatcher quarantines it and writes the rest.
+                throw StoreRejections.Unconvertible(batch[i], exception);
+            }
         }
 
         // Null (and nothing more to do) unless a subscriber accepts an event of the batch.
@@ -104,13 +117,21 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                 int parts = writer is not null && _parallelBulkWrites > 1
                     ? Math.Min(_parallelBulkWrites, rows.Length / MinRowsPerParallelWrite)
                     : 1;
-                if (parts <= 1)
+                try
                 {
-                    await WriteAsync(context, writer, rows, entries, cancellationToken).ConfigureAwait(false);
+                    if (parts <= 1)
+                    {
+                        await WriteAsync(context, writer, rows, entries, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await WriteInPartsAsync(context, writer!, rows, entries, parts, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                else
+                catch (Exception exception) when (StoreRejections.Classify(exception) is { } rejected)
                 {
-                    await WriteInPartsAsync(context, writer!, rows, entries, parts, cancellationToken).ConfigureAwait(false);
+                    // The rows, not the database, are the problem: the dispatcher splits the batch instead of retrying it.
+                    throw rejected;
                 }
 
                 if (entries is not null)

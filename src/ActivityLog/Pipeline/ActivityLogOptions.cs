@@ -47,11 +47,12 @@ public sealed class ActivityLogOptions
     /// How many processed events may wait for one sink. Each sink has its own queue, so a slow or failing sink never
     /// holds back the others: while a sink keeps up, a full queue makes the dispatcher wait for it (back-pressure up to
     /// <c>Record</c>, per <see cref="QueueFullMode"/>); while it is failing, what does not fit is dropped for that sink
-    /// and counted (<c>sink_queue_full</c>).
+    /// and counted (<c>sink_queue_full</c>). Events are shared by the sinks' queues, so the most events held in memory
+    /// is <see cref="QueueCapacity"/> plus this.
     /// </summary>
-    /// <value>10,000. Between 1 and 10,000,000.</value>
+    /// <value><see langword="null"/>: the same as <see cref="QueueCapacity"/>. Between 1 and 10,000,000 when set.</value>
     [Range(1, 10_000_000)]
-    public int SinkQueueCapacity { get; set; } = 10_000;
+    public int? SinkQueueCapacity { get; set; }
 
     /// <summary>How many rejected events the default in-memory <see cref="IActivityQuarantine"/> keeps; older ones are dropped and counted (<c>quarantine_full</c>).</summary>
     /// <value>10,000. Between 1 and 1,000,000.</value>

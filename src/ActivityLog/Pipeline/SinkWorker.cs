@@ -57,7 +57,7 @@ internal sealed class SinkWorker
     /// </summary>
     public async ValueTask PostAsync(ActivityEvent[] batch)
     {
-        int capacity = _shared.Options.SinkQueueCapacity;
+        int capacity = _shared.Options.SinkQueueCapacity ?? _shared.Options.QueueCapacity;
         while (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
         {
             if (_failing || _shared.Abort.IsCancellationRequested)
