@@ -60,7 +60,7 @@ internal sealed partial class ActivityValueNormalizer
             catch (RefusedValue refused)
             {
                 string where = refused.Path.Length == 0 ? string.Empty : $" (at {refused.Path})";
-                throw new ArgumentException($"{Capitalize(at.Path)}{where} {refused.Problem}.", at.Field);
+                throw new ArgumentException($"{at.Describe()}{where} {refused.Problem}.", at.Field);
             }
         }
 
@@ -492,8 +492,6 @@ internal sealed partial class ActivityValueNormalizer
 
             return JsonNode.Parse(buffer.WrittenSpan)!;
         }
-
-        private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
     }
 
     /// <summary>A value broke a rule; carries the path inside the value, built while the walk unwinds. Never the value.</summary>

@@ -123,12 +123,17 @@ internal sealed partial class ActivityValueNormalizer
         return (resultChanges, resultMetadata, walk.Repaired);
     }
 
-    /// <summary>Where in an event a value sits, for the exception message: never the value itself.</summary>
-    private readonly record struct Segment(string Field, string Path)
+    /// <summary>
+    /// Where in an event a value sits, for the exception message: never the value itself. The text is built only when a
+    /// value is refused, so checking an event allocates nothing.
+    /// </summary>
+    private readonly record struct Segment(string Field, string Name, string? Side)
     {
-        public static Segment Change(string field, string side) => new("changes", $"the '{side}' value of the change '{field}'");
+        public static Segment Change(string field, string side) => new("changes", field, side);
 
-        public static Segment Metadata(string key) => new("metadata", $"the metadata value '{key}'");
+        public static Segment Metadata(string key) => new("metadata", key, null);
+
+        public string Describe() => Side is null ? $"The metadata value '{Name}'" : $"The '{Side}' value of the change '{Name}'";
     }
 
     private static string Named(double d) => d.ToString(CultureInfo.InvariantCulture);
