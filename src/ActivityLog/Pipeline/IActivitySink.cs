@@ -11,9 +11,15 @@ namespace ActivityLog;
 /// idempotent on <see cref="ActivityEvent.Id"/> or accept duplicates. Events arrive redacted and described.
 /// </para>
 /// <para>
-/// The list is reused after the returned task completes: copy what you keep. Sinks are called one batch at a time,
-/// never concurrently with themselves; a sink whose transport is slow should buffer on its own so that it does not
-/// hold back the other sinks.
+/// When a batch fails because of what an event holds (a value the store cannot hold, a constraint the row breaks) rather
+/// than because the sink is unavailable, throw <see cref="ActivityEventRejectedException"/>: the core then splits the
+/// batch until that event is alone, writes the rest, and puts the event into the <see cref="IActivityQuarantine"/>,
+/// instead of retrying and finally dropping the whole batch.
+/// </para>
+/// <para>
+/// Each sink has its own queue and loop: it is called one batch at a time, never concurrently with itself, and a sink
+/// that is slow or failing holds back only itself. The list is never reused, and the same events go to every sink:
+/// treat them as read-only.
 /// </para>
 /// </remarks>
 public interface IActivitySink
