@@ -62,7 +62,7 @@ internal sealed class SinkWorker
         {
             if (_failing || _shared.Abort.IsCancellationRequested)
             {
-                _shared.Queue.CountDropped(batch.Length, DropReasons.SinkQueueFull, Name);
+                _shared.Queue.CountDropped(batch.Length, _shared.Abort.IsCancellationRequested ? DropReasons.Shutdown : DropReasons.SinkQueueFull, Name);
                 return;
             }
 
@@ -76,15 +76,22 @@ internal sealed class SinkWorker
             }
         }
 
+        bool abandoned;
         lock (_settle)
         {
-            if (_abandoned)
+            abandoned = _abandoned;
+            if (!abandoned)
             {
-                // The shutdown has counted this sink's leftovers already; the dispatcher counts its own in-flight batch.
-                return;
+                _queued += batch.Length;
             }
+        }
 
-            _queued += batch.Length;
+        if (abandoned)
+        {
+            // The stop counted this sink's leftovers before this batch arrived, and the dispatcher handed its claim on
+            // the batch over when it posted: nobody else counts it.
+            _shared.Queue.CountDropped(batch.Length, DropReasons.Shutdown, Name);
+            return;
         }
 
         _channel.Writer.TryWrite(new Item(batch, null));
