@@ -101,7 +101,85 @@ public sealed class PoisonBatchTests
 
         dispatcher.QuarantinedCount.Should().Be(0);
         dispatcher.DroppedCount.Should().Be(20, "after its retries the batch is counted as dropped for the store (sink_failed)");
+        // The quarantine is a table of the same (here table-less) database: create the tables to look into it.
+        await database.CreateTablesAsync<PgStoreContext>();
         (await host.Services.GetRequiredService<IActivityQuarantine>().ListAsync()).Should().BeEmpty();
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Refused_events_are_in_the_quarantine_table_after_a_restart_with_their_ids_account_reason_and_NUL_values()
+    {
+        await using var database = await PostgresDatabase.CreateAsync(PostgresServer.Main, "poison_restart");
+        await database.CreateTablesAsync<PgStoreContext>();
+        var poisoned = new Dictionary<Guid, int>();
+        using (var first = StartHost(database, capture: true))
+        {
+            await first.StartAsync();
+            var recorder = first.Services.GetRequiredService<IActivityRecorder>();
+            for (int i = 0; i < 40; i++)
+            {
+                recorder.Record(
+                    "activity_log.item.updated",
+                    new ActivityResource("item", i),
+                    [ActivityChange.Of("note", "old", i % 10 == 3 ? "poison" : "fine")],
+                    accountId: $"acct_{i}",
+                    context: new ActivityContext { IpAddress = "203.0.113.7", CorrelationId = $"req-{i}" },
+                    metadata: new Dictionary<string, object?> { ["note"] = i % 10 == 8 ? "poison" : "fine", ["seq"] = i });
+            }
+
+            await first.Services.GetRequiredService<IActivityDispatcher>().FlushAsync().WaitAsync(Limit);
+            first.Services.GetRequiredService<IActivityDispatcher>().QuarantinedCount.Should().Be(8);
+            foreach (var e in first.Services.GetRequiredService<CapturingActivitySink>().Events)
+            {
+                int i = int.Parse(e.Resource!.Value.Id!, System.Globalization.CultureInfo.InvariantCulture);
+                if (i % 10 is 3 or 8)
+                {
+                    poisoned.Add(e.Id, i);
+                }
+            }
+
+            await first.StopAsync();
+        }
+
+        (await database.ScalarAsync<long>("SELECT count(*) FROM activity_quarantine")).Should().Be(8);
+        (await database.ScalarAsync<string>("SELECT data_type::text FROM information_schema.columns WHERE table_name = 'activity_quarantine' AND column_name = 'event_json'"))
+            .Should().Be("text");
+
+        // A new host on the same database, with nothing of the first one's memory.
+        using var second = StartHost(database, capture: false);
+        await second.StartAsync();
+        var entries = await second.Services.GetRequiredService<IActivityQuarantine>().ListAsync();
+        entries.Select(e => e.Event.Id).Should().BeEquivalentTo(poisoned.Keys);
+        entries.Should().OnlyContain(e => e.Reason.Contains("SQLSTATE 22", StringComparison.Ordinal) && e.Sink == "EntityFrameworkActivitySink");
+        foreach (var entry in entries)
+        {
+            int i = poisoned[entry.Event.Id];
+            var e = entry.Event;
+            e.Resource!.Value.Id.Should().Be(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            e.AccountId.Should().Be($"acct_{i}");
+            e.Context!.CorrelationId.Should().Be($"req-{i}");
+            e.Metadata!["seq"].Should().Be((long)i);
+            (i % 10 == 3 ? e.Changes.Single().To : e.Metadata["note"]).Should().Be("poi\0son", "the value PostgreSQL refused is visible in the rebuilt event");
+        }
+
+        await second.StopAsync();
+    }
+
+    private static IHost StartHost(PostgresDatabase database, bool capture)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddDbContext<PgStoreContext>(o => database.Configure(o));
+        var activityLog = builder.Services.AddActivityLog()
+            .ConfigureRedaction(r => r.Rewriters.Add((key, value) => key == "note" && value is "poison" ? "poi\0son" : value))
+            .AddEntityFrameworkStore<PgStoreContext>()
+            .UsePostgreSqlBinaryCopy();
+        if (capture)
+        {
+            activityLog.AddCapture();
+        }
+
+        return builder.Build();
     }
 }

@@ -1,5 +1,6 @@
 using ActivityLog.EntityFrameworkCore.ChangeCapture;
 using ActivityLog.EntityFrameworkCore.Outbox;
+using ActivityLog.EntityFrameworkCore.Quarantine;
 using ActivityLog.EntityFrameworkCore.Reading;
 using ActivityLog.EntityFrameworkCore.Schema;
 using ActivityLog.EntityFrameworkCore.Storage;
@@ -18,6 +19,8 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
     /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, retention, and an
     /// <see cref="Delivery.IActivityOutbox"/> that delivery packages (webhooks) send from durably: every write path stores
     /// an outbox entry per accepting <see cref="Delivery.IActivityOutboxSubscriber"/> in the same transaction as the event.
+    /// It also replaces the core's in-memory <see cref="IActivityQuarantine"/> with the context's quarantine table, so
+    /// events a sink rejected for good survive restarts (a quarantine the host registered itself is kept).
     /// </summary>
     /// <example>
     /// <code>
@@ -44,6 +47,7 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
         ChangeCaptureRegistration.Add<TContext>(builder);
         ReaderRegistration.Add<TContext>(builder);
         OutboxRegistration.Add<TContext>(builder);
+        QuarantineRegistration.Add<TContext>(builder);
         return builder;
     }
 

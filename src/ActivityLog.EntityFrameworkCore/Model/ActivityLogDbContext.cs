@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ActivityLog.EntityFrameworkCore;
 
 /// <summary>
-/// A context holding only the activity log tables (the events and, for delivery packages, the outbox), for apps without an EF Core model of their own. Registered by
+/// A context holding only the activity log tables (the events, the quarantine and, for delivery packages, the outbox), for apps without an EF Core model of their own. Registered by
 /// <see cref="ActivityLogEntityFrameworkBuilderExtensions.AddEntityFrameworkStore(ActivityLogBuilder, Action{DbContextOptionsBuilder}, Action{ActivityLogStoreOptions}?)"/>.
 /// </summary>
 /// <param name="options">The context options (provider and connection).</param>

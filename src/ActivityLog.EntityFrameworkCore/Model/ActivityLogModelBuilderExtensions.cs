@@ -2,14 +2,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ActivityLog.EntityFrameworkCore;
 
-/// <summary>Adds the activity log table (and the two outbox tables of durable delivery) to a host's own EF Core model.</summary>
+/// <summary>Adds the activity log table (the two outbox tables of durable delivery, and the quarantine table) to a host's own EF Core model.</summary>
 public static class ActivityLogModelBuilderExtensions
 {
     /// <summary>
     /// Maps <see cref="StoredActivityEvent"/> to the activity log table in this model, and the outbox tables
     /// (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
-    /// that a delivery package such as webhooks sends from, so that <c>dotnet ef migrations add</c> creates them with the
-    /// host's own tables. Call it from <c>OnModelCreating</c>.
+    /// that a delivery package such as webhooks sends from, and the quarantine table
+    /// (<see cref="ActivityLogModelOptions.QuarantineTableName"/>) that keeps the events a sink rejected, so that
+    /// <c>dotnet ef migrations add</c> creates them with the host's own tables. Call it from <c>OnModelCreating</c>.
     /// </summary>
     /// <example>
     /// <code>
@@ -88,6 +89,7 @@ public static class ActivityLogModelBuilderExtensions
         });
 
         Outbox.OutboxModel.Add(modelBuilder, options);
+        Quarantine.QuarantineModel.Add(modelBuilder, options);
         return modelBuilder;
     }
 }

@@ -14,6 +14,9 @@ public sealed class ActivityLogModelOptions
     /// <summary>The default name of the outbox batches table.</summary>
     public const string DefaultOutboxBatchTableName = "activity_outbox_batches";
 
+    /// <summary>The default name of the quarantine table.</summary>
+    public const string DefaultQuarantineTableName = "activity_quarantine";
+
     /// <summary>The table name; <see cref="DefaultTableName"/> by default.</summary>
     public string TableName { get; set; } = DefaultTableName;
 
@@ -27,7 +30,14 @@ public sealed class ActivityLogModelOptions
     /// <summary>The outbox batches table (delivery attempts, leases, dead letters), in the same schema; <see cref="DefaultOutboxBatchTableName"/> by default.</summary>
     public string OutboxBatchTableName { get; set; } = DefaultOutboxBatchTableName;
 
-    /// <summary>The schema of all three tables, or <see langword="null"/> for the model's default schema.</summary>
+    /// <summary>
+    /// The quarantine table (events a sink rejected for good, with the sink and the reason; see
+    /// <see cref="IActivityQuarantine"/>), in the same schema; <see cref="DefaultQuarantineTableName"/> by default. Always
+    /// mapped; written only when a sink rejects an event.
+    /// </summary>
+    public string QuarantineTableName { get; set; } = DefaultQuarantineTableName;
+
+    /// <summary>The schema of all four tables, or <see langword="null"/> for the model's default schema.</summary>
     public string? Schema { get; set; }
 
     /// <summary>

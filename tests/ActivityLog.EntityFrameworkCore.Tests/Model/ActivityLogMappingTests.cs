@@ -30,9 +30,9 @@ public sealed class ActivityLogMappingTests
 
         // SQLite has no schemas (EF Core ignores the configured one there); PostgreSQL gets the table in "audit".
         string table = provider == DatabaseProvider.Sqlite ? "audit_events" : "audit.audit_events";
-        // The outbox tables follow the activity log table into its schema.
+        // The outbox and quarantine tables follow the activity log table into its schema.
         string prefix = provider == DatabaseProvider.Sqlite ? "" : "audit.";
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", table);
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, $"SELECT count(*) FROM {table}")).Should().Be(1);
     }
 
@@ -44,7 +44,7 @@ public sealed class ActivityLogMappingTests
 
         context.Model.FindEntityType(typeof(StoredActivityEvent))!.GetSchema().Should().Be(DefaultSchemaContext.Schema);
         await context.Database.EnsureCreatedAsync();
-        (await DatabaseCatalog.TablesAsync(DatabaseProvider.PostgreSql, database.ConnectionString)).Should().Equal("app.activity_events", "app.activity_outbox", "app.activity_outbox_batches");
+        (await DatabaseCatalog.TablesAsync(DatabaseProvider.PostgreSql, database.ConnectionString)).Should().Equal("app.activity_events", "app.activity_outbox", "app.activity_outbox_batches", "app.activity_quarantine");
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
@@ -138,7 +138,7 @@ public sealed class ActivityLogMappingTests
         }
 
         (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Select(t => t.Split('.')[^1])
-            .Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches", "customers", "orders");
+            .Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches", "activity_quarantine", "customers", "orders");
 
         await using (var context = new ShopContext(database.Options<ShopContext>()))
         {

@@ -33,7 +33,7 @@ public sealed class MigrationSnapshotTests
         var migration = Scaffold(context, "AddActivityLog", "App");
 
         migration.MigrationCode.Should().Contain("migrationBuilder.CreateTable(").And.Contain("name: \"activity_events\"")
-            .And.Contain("migrationBuilder.DropTable(");
+            .And.Contain("name: \"activity_quarantine\"").And.Contain("migrationBuilder.DropTable(");
         SnapshotAssert.Matches(Lines(migration.MigrationCode), $"migration.{provider}");
     }
 
@@ -49,6 +49,9 @@ public sealed class MigrationSnapshotTests
         // Run as written, with plain ADO.NET: it builds the table, its key and its five indexes, and the model can use it.
         await DatabaseCatalog.ExecuteAsync(provider, database.ConnectionString, script);
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().HaveCount(6);
+        // The quarantine table: its key, the unique (event, sink) index that makes adds idempotent, the listing's index.
+        (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_quarantine")).Should()
+            .Contain(["ix_activity_quarantine_quarantined_at", "ux_activity_quarantine_event_sink"]).And.HaveCount(3);
         (await context.Set<StoredActivityEvent>().CountAsync()).Should().Be(0);
     }
 

@@ -36,9 +36,11 @@ public sealed class CreateSchemaOnStartTests
         await host.Dispatcher.FlushAsync();
 
         (await database.ExistsAsync()).Should().BeTrue();
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events"))
             .Should().Contain(DefaultIndexes).And.HaveCount(DefaultIndexes.Length + 1, "the five indexes of the model plus the primary key's");
+        (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_quarantine"))
+            .Should().Contain(["ix_activity_quarantine_quarantined_at", "ux_activity_quarantine_event_sink"], "the quarantine table comes with its indexes");
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events WHERE name = 'activity_log.user.created'"))
             .Should().Be(1);
         host.Logs.GetSnapshot().Should().Contain(r => IsSchemaLog(r, SchemaLog.CreatedId), "creation is logged");
@@ -75,7 +77,7 @@ public sealed class CreateSchemaOnStartTests
 
         // Our tables are added; the host's own missing table (orders) is the host's business, not ours.
         (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString))
-            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "customers"));
+            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"), Qualified(provider, "customers"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM customers WHERE \"Name\" = 'Acme'")).Should().Be(1);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events")).Should().Be(1);
@@ -145,10 +147,10 @@ public sealed class CreateSchemaOnStartTests
             await host.Dispatcher.FlushAsync();
         }
 
-        // SQLite has no schemas: EF Core ignores the configured one there.
+        // SQLite has no schemas: EF Core ignores the configured one there. The outbox and quarantine tables follow the table's schema.
         string table = provider == DatabaseProvider.Sqlite ? "audit_events" : "audit.audit_events";
         string prefix = provider == DatabaseProvider.Sqlite ? "" : "audit.";
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", table);
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "audit_events"))
             .Should().Contain(DefaultIndexes.Select(i => i.Replace("activity_events", "audit_events", StringComparison.Ordinal)));
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, $"SELECT count(*) FROM {table}")).Should().Be(1);
@@ -178,7 +180,7 @@ public sealed class CreateSchemaOnStartTests
             }
         }
 
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
     }
 
@@ -273,7 +275,7 @@ public sealed class CreateSchemaOnStartTests
         // Once the cause is gone, the next writer's wait starts a new attempt, which succeeds.
         Directory.CreateDirectory(folder);
         await initializer.WhenReadyAsync(default);
-        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches");
+        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches", "activity_quarantine");
         initializer.WhenReadyAsync(default).IsCompletedSuccessfully.Should().BeTrue("a finished attempt answers at once");
     }
 
