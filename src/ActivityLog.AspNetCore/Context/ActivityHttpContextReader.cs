@@ -90,8 +90,8 @@ internal sealed class ActivityHttpContextReader
             }
         }
 
-        // A value the store could not hold is no account at all, never a truncated one that might name another.
-        return string.IsNullOrWhiteSpace(account) || account.Length > ActivityLimits.MaxIdLength ? null : account;
+        // A value the store could not hold is no account at all, never a truncated or repaired one that might name another.
+        return string.IsNullOrWhiteSpace(account) || !ReferenceEquals(ActivityLimits.Fit(account, ActivityLimits.MaxIdLength), account) ? null : account;
     }
 
     /// <summary>IP address, user agent, auth method and the trace id as correlation id.</summary>
@@ -129,7 +129,7 @@ internal sealed class ActivityHttpContextReader
     private string ActorType(ClaimsPrincipal user, string? authenticationType)
     {
         if (_actorTypeClaim is not null && user.FindFirst(_actorTypeClaim)?.Value is { Length: > 0 and <= ActivityLimits.MaxTypeLength } claimed &&
-            !string.IsNullOrWhiteSpace(claimed))
+            !string.IsNullOrWhiteSpace(claimed) && ReferenceEquals(ActivityLimits.Fit(claimed, ActivityLimits.MaxTypeLength), claimed))
         {
             return claimed;
         }
@@ -150,6 +150,7 @@ internal sealed class ActivityHttpContextReader
         return null;
     }
 
-    // Record rejects values over the limits; a long header or claim must not make app code throw.
-    private static string? Limit(string? value, int max) => value is not null && value.Length > max ? value[..max] : value;
+    // Record rejects values over the limits or with text no store can hold; a crafted header or claim must not make app
+    // code (or this middleware's ActivityScope.Begin) throw.
+    private static string? Limit(string? value, int max) => ActivityLimits.Fit(value, max);
 }

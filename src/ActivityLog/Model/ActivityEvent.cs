@@ -27,7 +27,10 @@ public sealed class ActivityEvent
     private IReadOnlyDictionary<string, object?>? _metadata;
 
     // Kept narrow because every recorded event is allocated on the caller's thread: UTC ticks instead of a
-    // DateTimeOffset, and one field for either the trace (real events) or the flush completion (markers).
+    // DateTimeOffset, and one field for either the trace (real events) or the flush completion (markers). Ticks are
+    // never negative, so the sign bit carries HasSnapshotValues: a bool field of its own would make every event 8 bytes
+    // larger.
+    private const long SnapshotFlag = long.MinValue;
     private long _utcTicks;
     private object? _ambient;
 
@@ -56,7 +59,7 @@ public sealed class ActivityEvent
     public IReadOnlyList<ActivityChange> Changes { get => _changes; init => _changes = value ?? NoChanges; }
 
     /// <summary>When the activity happened (from the configured <see cref="TimeProvider"/>), in UTC; a value with another offset is converted.</summary>
-    public DateTimeOffset Timestamp { get => new(_utcTicks, TimeSpan.Zero); init => _utcTicks = value.UtcTicks; }
+    public DateTimeOffset Timestamp { get => new(_utcTicks & ~SnapshotFlag, TimeSpan.Zero); init => _utcTicks = value.UtcTicks | (_utcTicks & SnapshotFlag); }
 
     /// <summary>The account (tenant) the activity belongs to, or <see langword="null"/>.</summary>
     public string? AccountId { get; init; }
@@ -80,7 +83,7 @@ public sealed class ActivityEvent
     /// Whether the values are already the pipeline's own checked snapshot (events from <c>Record</c>); events built
     /// elsewhere (captured entity changes) are normalised and repaired by the pipeline instead.
     /// </summary>
-    internal bool HasSnapshotValues { get; init; }
+    internal bool HasSnapshotValues { get => _utcTicks < 0; init => _utcTicks = value ? _utcTicks | SnapshotFlag : _utcTicks & ~SnapshotFlag; }
 
     internal void SetId(Guid id) => _id = id;
 

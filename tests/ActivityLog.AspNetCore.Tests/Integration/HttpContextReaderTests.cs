@@ -56,6 +56,29 @@ public sealed class HttpContextReaderTests
     }
 
     [Fact]
+    public void Claims_and_headers_with_text_no_store_can_hold_become_values_ActivityScope_accepts()
+    {
+        // A NUL in a token's claim, and a user agent whose cut would fall between the halves of a surrogate pair: on
+        // 298d2c2 these went into the event (and the store refused the batch); with Begin validating, they must not
+        // make the middleware throw either.
+        var reader = Reader();
+        var user = User(new Claim(ClaimTypes.NameIdentifier, "id\0x"), new Claim(ClaimTypes.Name, "Ann\uD83D"), new Claim("account_id", "acct\0"));
+        var http = new DefaultHttpContext { User = user };
+        http.Request.Headers.UserAgent = new string('a', ActivityLimits.MaxContextValueLength - 1) + "\U0001F600";
+
+        var actor = reader.ReadActor(user);
+        var context = reader.ReadContext(http);
+        string? account = reader.ReadAccount(http);
+
+        actor.Id.Should().Be("id\uFFFDx");
+        actor.Name.Should().Be("Ann\uFFFD");
+        account.Should().BeNull("a repaired account id might name another account");
+        context.UserAgent.Should().HaveLength(ActivityLimits.MaxContextValueLength - 1, "the pair is dropped whole, never split");
+        using var scope = ActivityScope.Begin(actor, account, context);
+        ActivityScope.Current.Should().BeSameAs(scope);
+    }
+
+    [Fact]
     public void Overlong_values_are_cut_to_the_event_limits_and_an_overlong_account_is_no_account()
     {
         var reader = Reader();
