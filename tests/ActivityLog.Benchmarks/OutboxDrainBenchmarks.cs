@@ -39,7 +39,7 @@ namespace ActivityLog.Benchmarks;
 /// </para>
 /// <para>
 /// Where the time goes is printed as <c>OUTBOX-DRAIN</c> lines in the run's log: batches, the mean time of a claim and a
-/// completion, and the PostgreSQL commands (Npgsql's activities) per batch, by kind.
+/// completion, and the PostgreSQL commands (Npgsql's activities) per batch by kind, with their time.
 /// </para>
 /// </remarks>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
@@ -56,7 +56,7 @@ public class OutboxDrainBenchmarks
     private const string Endpoint = "drain";
     private const string Destination = "webhooks:" + Endpoint;
 
-    private readonly ConcurrentDictionary<string, int> _commands = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Count, TimeSpan Time)> _commands = new(StringComparer.Ordinal);
     private string _connectionString = null!;
     private WebApplication _receiver = null!;
     private Uri _url = null!;
@@ -68,6 +68,10 @@ public class OutboxDrainBenchmarks
     private long _delivered;
     private long _requests;
     private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Whether the drain host uses the PostgreSQL package's outbox strategy (<c>UsePostgreSqlOutbox()</c>) or EF Core's generic path.</summary>
+    [Params(true)]
+    public bool PostgreSqlOutbox { get; set; } = true;
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -126,7 +130,7 @@ public class OutboxDrainBenchmarks
             {
                 if (_drain is not null)
                 {
-                    _commands.AddOrUpdate(Kind(activity), 1, (_, n) => n + 1);
+                    _commands.AddOrUpdate(Kind(activity), (1, activity.Duration), (_, n) => (n.Count + 1, n.Time + activity.Duration));
                 }
             },
         };
@@ -206,12 +210,13 @@ public class OutboxDrainBenchmarks
         }
 
         int batches = Math.Max(1, timed.Claims);
-        string commands = string.Join(", ", _commands.OrderByDescending(c => c.Value).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / (double)batches:F2}")));
+        string commands = string.Join(", ", _commands.OrderByDescending(c => c.Value.Time).Select(c => string.Create(CultureInfo.InvariantCulture,
+            $"[{c.Key}] {c.Value.Count / (double)batches:F2}x {c.Value.Time.TotalMilliseconds / batches:F2} ms")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"OUTBOX-DRAIN events={Backlog} wall={timed.Elapsed.TotalMilliseconds:F0} ms ({Backlog / timed.Elapsed.TotalSeconds:F0} events/s) " +
+            $"OUTBOX-DRAIN pg-outbox={PostgreSqlOutbox} events={Backlog} wall={timed.Elapsed.TotalMilliseconds:F0} ms ({Backlog / timed.Elapsed.TotalSeconds:F0} events/s) " +
             $"requests={Interlocked.Read(ref _requests)} claims={timed.Claims} (empty {timed.EmptyClaims}) " +
             $"claim={timed.ClaimTime.TotalMilliseconds / batches:F2} ms/batch complete={timed.CompleteTime.TotalMilliseconds / batches:F2} ms/batch " +
-            $"commands/batch: {commands}"));
+            $"commands per batch (count, time): {commands}"));
     }
 
     private IHost BuildDrainHost()
@@ -220,6 +225,11 @@ public class OutboxDrainBenchmarks
         builder.Logging.ClearProviders();
         builder.Services.AddDbContext<DrainBenchContext>(o => o.UseNpgsql(_connectionString));
         var log = builder.Services.AddActivityLog().AddEntityFrameworkStore<DrainBenchContext>();
+        if (PostgreSqlOutbox)
+        {
+            log.UsePostgreSqlOutbox();
+        }
+
         log.AddWebhooks(o =>
         {
             o.AllowLoopback = true;
