@@ -70,7 +70,7 @@ public class OutboxDrainBenchmarks
     private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Whether the drain host uses the PostgreSQL package's outbox strategy (<c>UsePostgreSqlOutbox()</c>) or EF Core's generic path.</summary>
-    [Params(true)]
+    [Params(false, true)]
     public bool PostgreSqlOutbox { get; set; } = true;
 
     [GlobalSetup]
