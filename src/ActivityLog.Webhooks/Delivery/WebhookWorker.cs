@@ -49,6 +49,7 @@ internal sealed class WebhookWorker
     private readonly ArrayBufferWriter<byte> _aheadJson = new(16 * 1024);
     private readonly Utf8JsonWriter _aheadWriter;
     private Task? _claimingAhead;
+    private Task? _completing;
     private DateTimeOffset? _nextRetryAt;
     private DateTimeOffset _depthReadAt = DateTimeOffset.MinValue;
     private long _depth;
@@ -100,6 +101,11 @@ internal sealed class WebhookWorker
             {
                 await claiming.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+
+            if (_completing is { } completing)
+            {
+                await completing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
@@ -134,6 +140,12 @@ internal sealed class WebhookWorker
             {
                 await RefreshDepthAsync(abort).ConfigureAwait(false);
                 batch = await NextBatchAsync(abort).ConfigureAwait(false);
+                if (batch is null && _completing is { } pending)
+                {
+                    // The backlog is gone: the last completion must be durable (or fail here) before the worker idles.
+                    _completing = null;
+                    await pending.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
@@ -198,9 +210,22 @@ internal sealed class WebhookWorker
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered:
-                await _outbox.CompleteAsync(batch, abort).ConfigureAwait(false);
-                Log.Delivered(_logger, _endpoint.Name, webhookId, batch.Events.Count, outcome.Status);
-                _metrics.Delivered(_endpoint.Name, batch.Events.Count);
+                var completing = CompleteAsync(batch, webhookId, outcome.Status, abort);
+                if (_claimingAhead is null)
+                {
+                    await completing.ConfigureAwait(false);
+                    return;
+                }
+
+                // A backlog: record this batch as delivered while the next one is sent (a failure surfaces with the
+                // next completion, and the batch's lease lapses, so it comes back). One completion pending at a time.
+                var previous = _completing;
+                _completing = completing;
+                if (previous is not null)
+                {
+                    await previous.ConfigureAwait(false);
+                }
+
                 return;
 
             case OutcomeKind.Gone:
@@ -240,6 +265,13 @@ internal sealed class WebhookWorker
                 _metrics.Retrying(_endpoint.Name);
                 return;
         }
+    }
+
+    private async Task CompleteAsync(ActivityOutboxBatch batch, string webhookId, int status, CancellationToken abort)
+    {
+        await _outbox.CompleteAsync(batch, abort).ConfigureAwait(false);
+        Log.Delivered(_logger, _endpoint.Name, webhookId, batch.Events.Count, status);
+        _metrics.Delivered(_endpoint.Name, batch.Events.Count);
     }
 
     /// <summary>The next batch: one claimed ahead (while its lease is young), else a claim of its own.</summary>
