@@ -34,11 +34,12 @@ public static class PostgreSqlActivityLogBuilderExtensions
     /// <summary>
     /// Claims and completes the store's outbox batches (what a delivery package such as <c>ActivityLog.Webhooks</c> reads)
     /// with PostgreSQL-specific SQL whenever the store's context uses Npgsql: a claim is one statement that leases the
-    /// oldest due batch or forms a new one (<c>FOR UPDATE SKIP LOCKED</c>, so instances share the outbox without waiting
-    /// on each other) and returns its events, then a commit; a completion is one <c>DELETE</c>. Instead of about ten
-    /// round trips per batch through EF Core, three. Every guarantee of the outbox holds (at-least-once delivery, a batch
-    /// id stable across retries, leases, dead letters), and instances with and without it can share one outbox.
-    /// Contexts on other providers keep the generic path. Safe to call more than once.
+    /// oldest due batch, or locks the oldest unbatched entries, and returns the events (<c>FOR UPDATE SKIP LOCKED</c>, so
+    /// instances share the outbox without waiting on each other), one that forms the batches, and a commit; while a
+    /// backlog exists one claim forms up to 16 batches. A completion is one <c>DELETE</c>. EF Core's portable path takes
+    /// about ten round trips per batch to claim and four to complete. Every guarantee of the outbox holds (at-least-once
+    /// delivery, a batch id stable across retries, leases, dead letters), and instances with and without it can share one
+    /// outbox. Contexts on other providers keep the generic path. Safe to call more than once.
     /// </summary>
     /// <example>
     /// <code>
