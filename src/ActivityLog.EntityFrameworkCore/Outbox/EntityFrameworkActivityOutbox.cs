@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Linq.Expressions;
 using ActivityLog.Delivery;
@@ -28,17 +29,31 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// another worker claimed since) cannot release the newer claim. <see cref="CompleteAsync"/> always removes the batch:
 /// delivered is delivered.
 /// </para>
+/// <para>
+/// A provider package may register an <see cref="IActivityOutboxStrategy"/> that claims and completes in fewer round
+/// trips (PostgreSQL: one statement claims, forms and loads a batch; one deletes it); the other calls stay on this
+/// portable path, which that strategy's rows are compatible with.
+/// </para>
 /// </remarks>
 /// <typeparam name="TContext">The host's context; its model maps the outbox (<c>modelBuilder.AddActivityLog()</c>).</typeparam>
 internal sealed class EntityFrameworkActivityOutbox<TContext>(
     IServiceScopeFactory scopes,
     ActivityOutboxSignal signal,
     TimeProvider timeProvider,
-    ILogger<EntityFrameworkActivityOutbox<TContext>> logger) : IActivityOutbox
+    ILogger<EntityFrameworkActivityOutbox<TContext>> logger,
+    IEnumerable<IActivityOutboxStrategy> strategies) : IActivityOutbox
     where TContext : DbContext
 {
+    private readonly IActivityOutboxStrategy[] _strategies = [.. strategies];
+
     /// <summary>How often a claim that lost a compare-and-set race (providers without row locks) starts over.</summary>
     private const int MaxClaimRounds = 8;
+
+    /// <summary>The most batches a provider strategy forms in one claim while a backlog exists (doubling from 1).</summary>
+    internal const int MaxBatchesPerClaim = 16;
+
+    // Batches a strategy formed ahead, per destination, handed out by the next claims while their leases are young.
+    private readonly ConcurrentDictionary<string, ClaimedAhead> _ahead = new(StringComparer.Ordinal);
 
     private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -55,18 +70,36 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         {
             var context = Mapped(lease.Context);
             var strategy = context.Database.CreateExecutionStrategy();
+            var fast = Strategy(context);
+            ClaimedAhead? ahead = null;
+            if (fast is not null)
+            {
+                ahead = _ahead.GetOrAdd(destination, static _ => new ClaimedAhead());
+                if (ahead.TryTake(claim, timeProvider.GetUtcNow()) is { } early)
+                {
+                    OutboxLog.Claimed(logger, early.Id, early.Destination, early.Events.Count, early.Attempt);
+                    return early;
+                }
+            }
+
             for (int round = 0; round < MaxClaimRounds; round++)
             {
+                int batches = ahead?.Depth ?? 1;
                 var outcome = await strategy.ExecuteAsync(
-                    (this, destination, claim),
-                    static (ctx, state, ct) => state.Item1.TryClaimAsync(ctx, state.destination, state.claim, ct),
+                    (this, destination, claim, fast, batches),
+                    static (ctx, state, ct) => state.fast is { } provider
+                        ? provider.ClaimAsync(ctx, state.destination, state.claim, state.batches, state.Item1.Now(), ct)
+                        : state.Item1.TryClaimAsync(ctx, state.destination, state.claim, ct),
                     verifySucceeded: null,
                     cancellationToken).ConfigureAwait(false);
                 if (outcome.Batch is { } batch)
                 {
+                    ahead?.Keep(claim, batches, batch, outcome.Ahead);
                     OutboxLog.Claimed(logger, batch.Id, batch.Destination, batch.Events.Count, batch.Attempt);
                     return batch;
                 }
+
+                ahead?.Keep(claim, batches, null, []);
 
                 if (!outcome.TryAgain)
                 {
@@ -82,9 +115,16 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     {
         ArgumentNullException.ThrowIfNull(batch);
         await ExecuteAsync(
-            batch,
-            static async (ctx, b, ct) =>
+            (this, batch),
+            static async (ctx, state, ct) =>
             {
+                var b = state.batch;
+                if (state.Item1.Strategy(ctx) is { } fast)
+                {
+                    await fast.CompleteAsync(ctx, b, ct).ConfigureAwait(false);
+                    return true;
+                }
+
                 var transaction = await ctx.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
@@ -219,7 +259,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     }
 
     /// <summary>One claim attempt in one transaction: a due batch, else a new one; <c>TryAgain</c> when a race was lost.</summary>
-    private async Task<ClaimOutcome> TryClaimAsync(DbContext context, string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken)
+    private async Task<OutboxClaimOutcome> TryClaimAsync(DbContext context, string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken)
     {
         context.ChangeTracker.Clear();
         var database = context.Database;
@@ -239,7 +279,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             await batches.AnyAsync(due, cancellationToken).ConfigureAwait(false);
         if (!work)
         {
-            return ClaimOutcome.Nothing;
+            return OutboxClaimOutcome.Nothing;
         }
 
         var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -271,7 +311,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, leaseExpires), cancellationToken).ConfigureAwait(false);
                 if (taken == 0)
                 {
-                    return ClaimOutcome.Lost;
+                    return OutboxClaimOutcome.Lost;
                 }
 
                 int attempt = await batches.Where(r => r.Id == id).Select(r => r.Attempt).SingleAsync(cancellationToken).ConfigureAwait(false);
@@ -287,11 +327,11 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                     await entries.Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                     await batches.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return ClaimOutcome.Lost;
+                    return OutboxClaimOutcome.Lost;
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new ClaimOutcome(new ActivityOutboxBatch(id, destination, attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
+                return new OutboxClaimOutcome(new ActivityOutboxBatch(id, destination, attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
             }
 
             // 2. A new batch from the destination's oldest unbatched entries.
@@ -317,7 +357,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             if (candidates.Count == 0)
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return ClaimOutcome.Nothing;
+                return OutboxClaimOutcome.Nothing;
             }
 
             var loaded = await LoadEventsAsync(context, [.. candidates.Select(c => c.EventId)], cancellationToken).ConfigureAwait(false);
@@ -349,7 +389,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             {
                 await entries.Where(e => takenEntries.Contains(e.Id) && e.BatchId == null).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return ClaimOutcome.Lost;
+                return OutboxClaimOutcome.Lost;
             }
 
             var batchId = Guid.CreateVersion7(utcNow);
@@ -373,11 +413,11 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             {
                 // Another claimer batched some of these entries first (providers without row locks): start over.
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                return ClaimOutcome.Lost;
+                return OutboxClaimOutcome.Lost;
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new ClaimOutcome(new ActivityOutboxBatch(batchId, destination, 0, batchEvents, OutboxTime.Read(leaseExpires)), TryAgain: false);
+            return new OutboxClaimOutcome(new ActivityOutboxBatch(batchId, destination, 0, batchEvents, OutboxTime.Read(leaseExpires)), TryAgain: false);
         }
     }
 
@@ -413,6 +453,83 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             var strategy = Mapped(lease.Context).Database.CreateExecutionStrategy();
             return await strategy.ExecuteAsync(state, operation, verifySucceeded: null, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private DateTimeOffset Now() => timeProvider.GetUtcNow();
+
+    /// <summary>
+    /// One destination's batches formed ahead by a strategy, and how many batches its next claim asks for: 1 while the
+    /// outbox is idle, doubling (up to <see cref="MaxBatchesPerClaim"/>) while every claim comes back full, so that a
+    /// backlog shares each claim's round trips among many batches.
+    /// </summary>
+    /// <remarks>
+    /// A batch waiting here is leased to this process like any claimed batch. It is handed out only while at least half
+    /// of its lease is left, so its worker has as long to deliver it as the lease allows; otherwise it, and every
+    /// batch behind it, is left to lapse and comes back to the next claim, anywhere, with the same id. Thread-safe.
+    /// </remarks>
+    private sealed class ClaimedAhead
+    {
+        private readonly Queue<ActivityOutboxBatch> _batches = new();
+        private ActivityOutboxClaim? _claim;
+
+        public int Depth { get; private set; } = 1;
+
+        public ActivityOutboxBatch? TryTake(ActivityOutboxClaim claim, DateTimeOffset now)
+        {
+            lock (_batches)
+            {
+                // Formed under other limits (another caller's claim): not this claim's batches.
+                if (!claim.Equals(_claim) || !_batches.TryDequeue(out var batch))
+                {
+                    return null;
+                }
+
+                if (batch.LeaseExpiresAt - now >= claim.Lease / 2)
+                {
+                    return batch;
+                }
+
+                // Delivery is slower than the lease allows for batches that wait: let them lapse, claim one at a time.
+                _batches.Clear();
+                Depth = 1;
+                return null;
+            }
+        }
+
+        public void Keep(ActivityOutboxClaim claim, int asked, ActivityOutboxBatch? claimed, IReadOnlyList<ActivityOutboxBatch> ahead)
+        {
+            lock (_batches)
+            {
+                if (!claim.Equals(_claim))
+                {
+                    // Batches formed under other limits are not handed out under these: they lapse and come back.
+                    _batches.Clear();
+                    _claim = claim;
+                }
+
+                foreach (var batch in ahead)
+                {
+                    _batches.Enqueue(batch);
+                }
+
+                bool full = claimed is not null && ahead.Count == asked - 1 && (ahead.Count > 0 ? ahead[^1] : claimed).Events.Count >= claim.MaxEvents;
+                Depth = full ? Math.Min(asked * 2, MaxBatchesPerClaim) : 1;
+            }
+        }
+    }
+
+    /// <summary>The provider's strategy for this context, or <see langword="null"/> for the portable path.</summary>
+    private IActivityOutboxStrategy? Strategy(DbContext context)
+    {
+        foreach (var strategy in _strategies)
+        {
+            if (strategy.CanRun(context))
+            {
+                return strategy;
+            }
+        }
+
+        return null;
     }
 
     private static string Truncate(string reason) =>
@@ -479,12 +596,5 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         }
 
         return command;
-    }
-
-    private readonly record struct ClaimOutcome(ActivityOutboxBatch? Batch, bool TryAgain)
-    {
-        public static ClaimOutcome Nothing => new(null, TryAgain: false);
-
-        public static ClaimOutcome Lost => new(null, TryAgain: true);
     }
 }

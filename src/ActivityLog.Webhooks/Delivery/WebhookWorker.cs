@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Threading.Channels;
 using ActivityLog.Delivery;
 using ActivityLog.Webhooks.Internal;
 using ActivityLog.Webhooks.Signing;
@@ -18,6 +19,9 @@ namespace ActivityLog.Webhooks.Delivery;
 internal sealed class WebhookWorker
 {
     private static readonly TimeSpan OutboxFailureDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most batches claimed ahead from a store's outbox while a backlog exists.</summary>
+    private const int MaxClaimedAhead = 32;
 
     private readonly WebhookEndpoint _endpoint;
     private readonly IActivityOutbox _outbox;
@@ -38,6 +42,14 @@ internal sealed class WebhookWorker
     private readonly ArrayBufferWriter<byte> _measuredJson = new(16 * 1024);
     private readonly Dictionary<ActivityEvent, (int Start, int Length, string? Error)> _measured = new(ReferenceEqualityComparer.Instance);
     private readonly Utf8JsonWriter _measureWriter;
+    // A store's outbox with a backlog: a background loop claims batches ahead while this worker sends, so the claims'
+    // round trips overlap the HTTP attempts. Still one batch in flight: batches are sent one after the other.
+    private readonly Channel<ActivityOutboxBatch> _ahead = Channel.CreateBounded<ActivityOutboxBatch>(
+        new BoundedChannelOptions(MaxClaimedAhead) { SingleReader = true, SingleWriter = true });
+    private readonly ArrayBufferWriter<byte> _aheadJson = new(16 * 1024);
+    private readonly Utf8JsonWriter _aheadWriter;
+    private Task? _claimingAhead;
+    private Task? _completing;
     private DateTimeOffset? _nextRetryAt;
     private DateTimeOffset _depthReadAt = DateTimeOffset.MinValue;
     private long _depth;
@@ -65,7 +77,10 @@ internal sealed class WebhookWorker
         _logger = logger;
         _contentType = WebhookPayloadWriter.ContentType(endpoint.Options.Format);
         _measureWriter = WebhookPayloadWriter.CreateWriter(_measuredJson, endpoint.Options.Fields);
-        _claim = endpoint.Claim with { MeasureBytes = Measure };
+        _aheadWriter = WebhookPayloadWriter.CreateWriter(_aheadJson, endpoint.Options.Fields);
+        // A store's claims may run in the background, beside this worker's body writing: they measure with a writer of
+        // their own and keep nothing (the body serializes those events again).
+        _claim = endpoint.Claim with { MeasureBytes = memory is null ? MeasureAhead : Measure };
         metrics.TrackDepth(endpoint.Name, () => _memory?.CountPending(endpoint.Destination) ?? Volatile.Read(ref _depth));
     }
 
@@ -74,6 +89,27 @@ internal sealed class WebhookWorker
     /// <paramref name="abort"/> cancels an HTTP attempt or outbox call in flight (the batch's lease then lapses).
     /// </summary>
     public async Task RunAsync(Func<bool> draining, CancellationToken stopping, CancellationToken abort)
+    {
+        try
+        {
+            await RunLoopAsync(draining, stopping, abort).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Batches claimed ahead and not sent keep their leases until they lapse; then they come back, same ids.
+            if (_claimingAhead is { } claiming)
+            {
+                await claiming.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (_completing is { } completing)
+            {
+                await completing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task RunLoopAsync(Func<bool> draining, CancellationToken stopping, CancellationToken abort)
     {
         bool lastFull = false;
         while (!stopping.IsCancellationRequested)
@@ -103,9 +139,13 @@ internal sealed class WebhookWorker
             try
             {
                 await RefreshDepthAsync(abort).ConfigureAwait(false);
-                _measuredJson.ResetWrittenCount();
-                _measured.Clear();
-                batch = await _outbox.ClaimAsync(_endpoint.Destination, _claim, abort).ConfigureAwait(false);
+                batch = await NextBatchAsync(abort).ConfigureAwait(false);
+                if (batch is null && _completing is { } pending)
+                {
+                    // The backlog is gone: the last completion must be durable (or fail here) before the worker idles.
+                    _completing = null;
+                    await pending.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
@@ -133,6 +173,12 @@ internal sealed class WebhookWorker
             }
 
             lastFull = batch.Events.Count >= _endpoint.Options.MaxBatchEvents;
+            if (lastFull && _memory is null && _claimingAhead is null)
+            {
+                // A full batch from a store's outbox means a backlog: claim the next ones while this one is sent.
+                _claimingAhead = ClaimAheadAsync(stopping, abort);
+            }
+
             try
             {
                 await DeliverAsync(batch, abort).ConfigureAwait(false);
@@ -174,9 +220,22 @@ internal sealed class WebhookWorker
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered:
-                await _outbox.CompleteAsync(batch, abort).ConfigureAwait(false);
-                Log.Delivered(_logger, _endpoint.Name, webhookId, batch.Events.Count, outcome.Status);
-                _metrics.Delivered(_endpoint.Name, batch.Events.Count);
+                var completing = CompleteAsync(batch, webhookId, outcome.Status, abort);
+                if (_claimingAhead is null)
+                {
+                    await completing.ConfigureAwait(false);
+                    return;
+                }
+
+                // A backlog: record this batch as delivered while the next one is sent (a failure surfaces with the
+                // next completion, and the batch's lease lapses, so it comes back). One completion pending at a time.
+                var previous = _completing;
+                _completing = completing;
+                if (previous is not null)
+                {
+                    await previous.ConfigureAwait(false);
+                }
+
                 return;
 
             case OutcomeKind.Gone:
@@ -216,6 +275,99 @@ internal sealed class WebhookWorker
                 _metrics.Retrying(_endpoint.Name);
                 return;
         }
+    }
+
+    private async Task CompleteAsync(ActivityOutboxBatch batch, string webhookId, int status, CancellationToken abort)
+    {
+        await _outbox.CompleteAsync(batch, abort).ConfigureAwait(false);
+        Log.Delivered(_logger, _endpoint.Name, webhookId, batch.Events.Count, status);
+        _metrics.Delivered(_endpoint.Name, batch.Events.Count);
+    }
+
+    /// <summary>The next batch: one claimed ahead (while its lease is young), else a claim of its own.</summary>
+    private async Task<ActivityOutboxBatch?> NextBatchAsync(CancellationToken abort)
+    {
+        while (true)
+        {
+            abort.ThrowIfCancellationRequested();
+            if (_ahead.Reader.TryRead(out var ahead))
+            {
+                if (ahead.LeaseExpiresAt - _time.GetUtcNow() >= _claim.Lease / 2)
+                {
+                    return ahead;
+                }
+
+                // Claimed too long ago for a full lease's worth of delivery: left to lapse, it comes back with its id.
+                continue;
+            }
+
+            if (_claimingAhead is { } claiming)
+            {
+                // Wait for the next batch or the end of the loop, whose failure (the store is down) surfaces here.
+                if (claiming.IsCompleted)
+                {
+                    _claimingAhead = null;
+                    await claiming.ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.WhenAny(_ahead.Reader.WaitToReadAsync(abort).AsTask(), claiming).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            _measuredJson.ResetWrittenCount();
+            _measured.Clear();
+            return await _outbox.ClaimAsync(_endpoint.Destination, _claim, abort).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Claims full batches ahead, up to <see cref="MaxClaimedAhead"/> waiting, until the backlog is gone.</summary>
+    private async Task ClaimAheadAsync(CancellationToken stopping, CancellationToken abort)
+    {
+        await Task.Yield();
+        while (!stopping.IsCancellationRequested && !_endpoint.IsDisabled)
+        {
+            var batch = await _outbox.ClaimAsync(_endpoint.Destination, _claim, abort).ConfigureAwait(false);
+            if (batch is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await _ahead.Writer.WriteAsync(batch, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return; // not sent: its lease lapses and it comes back
+            }
+
+            if (batch.Events.Count < _endpoint.Options.MaxBatchEvents)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Measures an event for a store's claim: serialized with the claim's own writer, nothing kept.</summary>
+    private int MeasureAhead(ActivityEvent activity)
+    {
+        _aheadJson.ResetWrittenCount();
+        try
+        {
+            _aheadWriter.Reset(_aheadJson);
+            ActivityLog.Serialization.ActivityJsonSerializer.Write(_aheadWriter, activity, _endpoint.Options.Fields);
+            _aheadWriter.Flush();
+        }
+        catch (Exception exception) when (IsSerializationFailure(exception))
+        {
+            // Measured as one byte, like Measure does: the body writer sets the event aside and dead-letters it alone.
+            return 1;
+        }
+
+        return _aheadJson.WrittenCount + 1; // the comma or newline that separates it
     }
 
     /// <summary>

@@ -1,0 +1,253 @@
+using ActivityLog.Delivery;
+using ActivityLog.EntityFrameworkCore.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
+
+/// <summary>
+/// The outbox's claim and completion on PostgreSQL in few round trips: a claim is one statement that leases a due
+/// batch, or locks the oldest unbatched entries, and returns the events (<see cref="OutboxPlan.ClaimSql"/>); one that
+/// forms the new batches (<see cref="OutboxPlan.FormSql"/>); and the commit. A completion is one <c>DELETE</c> of the
+/// batch and its entries.
+/// </summary>
+/// <remarks>
+/// The byte limit is measured by the caller's <see cref="ActivityOutboxClaim.MeasureBytes"/>, so new batches are cut on
+/// this side, inside the claim's transaction: no batch is committed larger than the limits. While a backlog exists
+/// the outbox asks for several batches per claim, which shares the three round trips among them. The rows are the
+/// ones the generic path writes, so instances with and without this strategy can share an outbox.
+/// </remarks>
+internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
+{
+    public bool CanRun(DbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Database.IsNpgsql() && OutboxPlan.For(context) is not null;
+    }
+
+    public async Task<OutboxClaimOutcome> ClaimAsync(
+        DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, CancellationToken cancellationToken)
+    {
+        var plan = OutboxPlan.For(context) ?? throw new InvalidOperationException("The outbox mapping of this context is not one this strategy reads; check CanRun first.");
+        var now = OutboxTime.Truncate(utcNow);
+        var leaseExpires = OutboxTime.Truncate(utcNow + claim.Lease);
+        var lease = OutboxTime.Read(leaseExpires);
+        var database = context.Database;
+        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = (NpgsqlConnection)database.GetDbConnection();
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                long limit = Math.Min((long)claim.MaxEvents * Math.Max(1, maxBatches), int.MaxValue);
+                var claimed = await ReadClaimAsync(connection, transaction, plan, destination, (int)limit, now, leaseExpires, cancellationToken).ConfigureAwait(false);
+                if (claimed.Members.Count == 0)
+                {
+                    // Nothing due and nothing to batch: the statement changed nothing.
+                    return OutboxClaimOutcome.Nothing;
+                }
+
+                if (claimed.DueBatch is { } due)
+                {
+                    var events = new List<ActivityEvent>(claimed.Members.Count);
+                    foreach (var (_, row) in claimed.Members)
+                    {
+                        if (row is not null)
+                        {
+                            events.Add(row.ToActivityEvent());
+                        }
+                    }
+
+                    if (events.Count == 0)
+                    {
+                        // Every event of the batch was deleted by hand: the batch is done; look again.
+                        await CompleteAsync(connection, transaction, plan, destination, due, cancellationToken).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        return OutboxClaimOutcome.Lost;
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return new OutboxClaimOutcome(new ActivityOutboxBatch(due, destination, claimed.Attempt, events, lease), TryAgain: false);
+                }
+
+                var formed = Form(claimed.Members, claim, maxBatches, utcNow, destination, lease);
+                await FormAsync(connection, transaction, plan, destination, formed, now, leaseExpires, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return formed.Batches.Count == 0
+                    ? OutboxClaimOutcome.Lost // only entries whose events are gone: dropped; look again
+                    : new OutboxClaimOutcome(formed.Batches[0], TryAgain: false) { Ahead = formed.Batches[1..] };
+            }
+        }
+        finally
+        {
+            await database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task CompleteAsync(DbContext context, ActivityOutboxBatch batch, CancellationToken cancellationToken)
+    {
+        var plan = OutboxPlan.For(context) ?? throw new InvalidOperationException("The outbox mapping of this context is not one this strategy reads; check CanRun first.");
+        var database = context.Database;
+        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // One statement is one transaction: the batch and its entries go together.
+            await CompleteAsync((NpgsqlConnection)database.GetDbConnection(), null, plan, batch.Destination, batch.Id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the locked entries, oldest first, into at most <paramref name="maxBatches"/> batches within the limits (each
+    /// with at least one event); an entry whose event is gone joins the batch being formed and is deleted with it.
+    /// Entries past the last batch stay unbatched (their locks end with the transaction).
+    /// </summary>
+    private static Formed Form(
+        List<(long EntryId, StoredActivityEvent? Row)> members, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, string destination, DateTimeOffset lease)
+    {
+        var batches = new List<ActivityOutboxBatch>();
+        var entries = new List<long>(members.Count);
+        var entryBatches = new List<Guid>(members.Count);
+        var orphans = new List<long>();
+        var events = new List<ActivityEvent>(Math.Min(claim.MaxEvents, members.Count));
+        var pendingEntries = new List<long>();
+        long bytes = 0;
+        for (int i = 0; i < members.Count; i++)
+        {
+            var (entryId, row) = members[i];
+            if (row is null)
+            {
+                pendingEntries.Add(entryId);
+                continue;
+            }
+
+            var activityEvent = row.ToActivityEvent();
+            long size = claim.MeasureBytes is { } measure ? measure(activityEvent) : 0;
+            if (events.Count > 0 && (events.Count >= claim.MaxEvents || bytes + size > claim.MaxBytes))
+            {
+                Close();
+                if (batches.Count == maxBatches)
+                {
+                    pendingEntries.Clear();
+                    break;
+                }
+            }
+
+            bytes += size;
+            events.Add(activityEvent);
+            pendingEntries.Add(entryId);
+        }
+
+        if (events.Count > 0)
+        {
+            Close();
+        }
+        else if (batches.Count < maxBatches)
+        {
+            // Entries whose events are gone and that no batch can take any more: drop them now.
+            orphans.AddRange(pendingEntries);
+        }
+
+        return new Formed(batches, entries, entryBatches, orphans);
+
+        void Close()
+        {
+            var id = Guid.CreateVersion7(utcNow);
+            batches.Add(new ActivityOutboxBatch(id, destination, 0, [.. events], lease));
+            foreach (long entry in pendingEntries)
+            {
+                entries.Add(entry);
+                entryBatches.Add(id);
+            }
+
+            events.Clear();
+            pendingEntries.Clear();
+            bytes = 0;
+        }
+    }
+
+    /// <summary>Runs the claim statement: the due batch (if one was leased) and its or the unbatched entries, with their rows (null where the event is gone).</summary>
+    private static async Task<Claimed> ReadClaimAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        OutboxPlan plan,
+        string destination,
+        int limit,
+        DateTime now,
+        DateTime leaseExpires,
+        CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(plan.ClaimSql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("d", NpgsqlDbType.Text) { TypedValue = destination });
+            command.Parameters.Add(new NpgsqlParameter<string>("s", NpgsqlDbType.Text) { TypedValue = OutboxBatchRow.Pending });
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("lease", NpgsqlDbType.TimestampTz) { TypedValue = leaseExpires });
+            command.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = limit });
+            // Planning this statement costs about as much as running it: a pooled connection keeps the prepared plan.
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                Guid? due = null;
+                int attempt = 0;
+                var members = new List<(long, StoredActivityEvent?)>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (!reader.IsDBNull(0))
+                    {
+                        due = reader.GetGuid(0);
+                        attempt = reader.GetInt32(1);
+                    }
+
+                    // A due batch without entries comes as one row with a null entry: it is dropped like one whose events are gone.
+                    members.Add((reader.IsDBNull(2) ? 0 : reader.GetInt64(2), reader.IsDBNull(3) ? null : plan.Read(reader)));
+                }
+
+                return new Claimed(due, attempt, members);
+            }
+        }
+    }
+
+    private static async Task FormAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxPlan plan, string destination, Formed formed, DateTime now, DateTime leaseExpires, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(plan.FormSql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("d", NpgsqlDbType.Text) { TypedValue = destination });
+            command.Parameters.Add(new NpgsqlParameter<string>("s", NpgsqlDbType.Text) { TypedValue = OutboxBatchRow.Pending });
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("lease", NpgsqlDbType.TimestampTz) { TypedValue = leaseExpires });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("batches", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. formed.Batches.Select(b => b.Id)] });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. formed.Entries] });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("entry_batches", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. formed.EntryBatches] });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("orphans", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. formed.Orphans] });
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task CompleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, OutboxPlan plan, string destination, Guid batchId, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(plan.CompleteSql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("d", NpgsqlDbType.Text) { TypedValue = destination });
+            command.Parameters.Add(new NpgsqlParameter<Guid>("b", NpgsqlDbType.Uuid) { TypedValue = batchId });
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Claimed(Guid? DueBatch, int Attempt, List<(long EntryId, StoredActivityEvent? Row)> Members);
+
+    private sealed record Formed(List<ActivityOutboxBatch> Batches, List<long> Entries, List<Guid> EntryBatches, List<long> Orphans);
+}

@@ -1,0 +1,207 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using ActivityLog.EntityFrameworkCore.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
+
+/// <summary>
+/// The outbox SQL for one model, built once per model from the EF Core mapping (the outbox tables' names and schema,
+/// the activity log table's name, schema and column names), and the reader of the event columns it returns.
+/// </summary>
+internal sealed class OutboxPlan
+{
+    /// <summary>The columns the claim returns before the event's: batch id, attempt, entry id, the event's id (null when the event is gone).</summary>
+    public const int EventOffset = 4;
+
+    private static readonly ConditionalWeakTable<IModel, Entry> Plans = [];
+
+    private OutboxPlan(string claim, string form, string complete, EventColumn[] columns)
+    {
+        ClaimSql = claim;
+        FormSql = form;
+        CompleteSql = complete;
+        Columns = columns;
+    }
+
+    /// <summary>
+    /// One statement that leases the destination's oldest due batch and returns its entries with their events, or, when
+    /// none is due, locks its oldest unbatched entries (at most <c>@n</c>) and returns them with their events, for the
+    /// caller to cut into batches. Parameters: <c>@d</c> destination, <c>@s</c> the pending status, <c>@now</c>,
+    /// <c>@lease</c> the lease's expiry, <c>@n</c> the most entries.
+    /// </summary>
+    /// <remarks>
+    /// Both the due batch and the entries are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass
+    /// over each other's rows. One row per entry, oldest first: the due batch's id and attempt (null for an unbatched
+    /// entry), the entry's id, then the event's columns, null where the event is gone; a due batch without entries
+    /// comes as one row with a null entry.
+    /// </remarks>
+    public string ClaimSql { get; }
+
+    /// <summary>
+    /// Forms the batches of the entries the claim locked, in one statement: inserts batches <c>@batches</c> (pending,
+    /// attempt 0, leased until <c>@lease</c>), joins entries <c>@entries</c> to <c>@entry_batches</c> and deletes the
+    /// <c>@orphans</c> (entries whose events are gone and that no batch took).
+    /// </summary>
+    public string FormSql { get; }
+
+    /// <summary>Deletes batch <c>@b</c> of destination <c>@d</c> and its entries in one statement (delivered, or nothing left to send).</summary>
+    public string CompleteSql { get; }
+
+    /// <summary>The event's columns, in the order the claim returns them after <see cref="EventOffset"/>.</summary>
+    public IReadOnlyList<EventColumn> Columns { get; }
+
+    /// <summary>The plan for the context's model, or <see langword="null"/> when its mapping is one this plan cannot read (then the generic path runs).</summary>
+    public static OutboxPlan? For(DbContext context)
+    {
+        var model = context.Model;
+        if (!Plans.TryGetValue(model, out var entry))
+        {
+            entry = Plans.GetValue(model, m => new Entry(TryCreate(m, context.GetService<ISqlGenerationHelper>())));
+        }
+
+        return entry.Plan;
+    }
+
+    internal static OutboxPlan? TryCreate(IModel model, ISqlGenerationHelper sql)
+    {
+        var events = model.FindEntityType(typeof(StoredActivityEvent));
+        var entries = model.FindEntityType(typeof(OutboxEntryRow));
+        var batches = model.FindEntityType(typeof(OutboxBatchRow));
+        if (events is null || entries is null || batches is null)
+        {
+            return null;
+        }
+
+        var mappings = events.GetTableMappings().ToList();
+        if (mappings.Count != 1 || events.FindPrimaryKey() is not { Properties.Count: 1 } key)
+        {
+            return null;
+        }
+
+        var table = mappings[0].Table;
+        var store = StoreObjectIdentifier.Table(table.Name, table.Schema);
+        var columns = new List<EventColumn>();
+        foreach (var columnMapping in mappings[0].ColumnMappings)
+        {
+            // A value converter or a property this reader does not know: leave the outbox to EF Core rather than guess.
+            if (columnMapping.TypeMapping.Converter is not null || EventColumn.Create(columnMapping.Property.Name, columnMapping.Column.Name) is not { } column)
+            {
+                return null;
+            }
+
+            columns.Add(column);
+        }
+
+        if (key.Properties[0].GetColumnName(store) is not { } keyColumn)
+        {
+            return null;
+        }
+
+        string e = sql.DelimitIdentifier(entries.GetTableName()!, entries.GetSchema());
+        string b = sql.DelimitIdentifier(batches.GetTableName()!, batches.GetSchema());
+        string v = sql.DelimitIdentifier(table.Name, table.Schema);
+        string select = string.Join(", ", columns.Select(c => "v." + sql.DelimitIdentifier(c.Column)));
+        string vid = "v." + sql.DelimitIdentifier(keyColumn);
+
+        // The outbox tables' column names are fixed by OutboxModel; only their table names and schema vary. The events
+        // are read by key one entry at a time (LATERAL … LIMIT 1): for a few thousand entries the planner otherwise
+        // prefers hashing the whole events table, which costs more the longer the log grows.
+        string claim = $"""
+            WITH due AS (
+                SELECT id FROM {b}
+                WHERE destination = @d AND status = @s AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+                ORDER BY next_attempt_at, id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED),
+            leased AS (
+                UPDATE {b} AS b SET lease_expires_at = @lease FROM due WHERE b.id = due.id
+                RETURNING b.id, b.attempt),
+            picked AS (
+                SELECT id, event_id FROM {e}
+                WHERE destination = @d AND batch_id IS NULL AND NOT EXISTS (SELECT 1 FROM due)
+                ORDER BY id
+                LIMIT @n
+                FOR UPDATE SKIP LOCKED),
+            members AS (
+                SELECT leased.id AS batch_id, leased.attempt, e.id, e.event_id
+                FROM {e} AS e JOIN leased ON e.destination = @d AND e.batch_id = leased.id
+                UNION ALL
+                SELECT leased.id, leased.attempt, NULL, NULL FROM leased
+                WHERE NOT EXISTS (SELECT 1 FROM {e} AS e WHERE e.destination = @d AND e.batch_id = leased.id)
+                UNION ALL
+                SELECT NULL, 0, id, event_id FROM picked)
+            SELECT m.batch_id, m.attempt, m.id, {vid}, {select}
+            FROM members AS m
+            LEFT JOIN LATERAL (SELECT * FROM {v} AS v WHERE {vid} = m.event_id LIMIT 1) AS v ON TRUE
+            ORDER BY m.id
+            """;
+        string form = $"""
+            WITH formed AS (
+                INSERT INTO {b} (id, destination, attempt, status, next_attempt_at, lease_expires_at, created_at)
+                SELECT id, @d, 0, @s, @now, @lease, @now FROM unnest(@batches) AS id),
+            joined AS (
+                UPDATE {e} AS e SET batch_id = m.batch_id
+                FROM unnest(@entries, @entry_batches) AS m(id, batch_id)
+                WHERE e.id = m.id AND e.destination = @d AND e.batch_id IS NULL)
+            DELETE FROM {e} WHERE id = ANY(@orphans) AND destination = @d AND batch_id IS NULL
+            """;
+        return new OutboxPlan(
+            claim,
+            form,
+            $"WITH gone AS (DELETE FROM {e} WHERE destination = @d AND batch_id = @b) DELETE FROM {b} WHERE id = @b",
+            [.. columns]);
+    }
+
+    /// <summary>Reads the event columns of the current row (from <see cref="EventOffset"/>) into a new row object.</summary>
+    public StoredActivityEvent Read(DbDataReader reader)
+    {
+        var row = new StoredActivityEvent();
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            int ordinal = EventOffset + i;
+            if (!reader.IsDBNull(ordinal))
+            {
+                Columns[i].Read(reader, ordinal, row);
+            }
+        }
+
+        return row;
+    }
+
+    private sealed record Entry(OutboxPlan? Plan);
+}
+
+/// <summary>One event column the claim returns: its name and how its value is read into the row.</summary>
+internal sealed record EventColumn(string Column, Action<DbDataReader, int, StoredActivityEvent> Read)
+{
+    /// <summary>The reader for a property of <see cref="StoredActivityEvent"/>, or <see langword="null"/> for one it does not know.</summary>
+    public static EventColumn? Create(string property, string column)
+    {
+        Action<DbDataReader, int, StoredActivityEvent>? read = property switch
+        {
+            nameof(StoredActivityEvent.Id) => static (r, i, row) => row.Id = r.GetGuid(i),
+            // timestamptz reads as UTC; a column without time zone holds UTC too (the COPY writer's convention).
+            nameof(StoredActivityEvent.OccurredAt) => static (r, i, row) => row.OccurredAt = DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc),
+            nameof(StoredActivityEvent.ActorIdIsNumber) => static (r, i, row) => row.ActorIdIsNumber = r.GetBoolean(i),
+            nameof(StoredActivityEvent.AccountId) => static (r, i, row) => row.AccountId = r.GetString(i),
+            nameof(StoredActivityEvent.Name) => static (r, i, row) => row.Name = r.GetString(i),
+            nameof(StoredActivityEvent.Description) => static (r, i, row) => row.Description = r.GetString(i),
+            nameof(StoredActivityEvent.ActorType) => static (r, i, row) => row.ActorType = r.GetString(i),
+            nameof(StoredActivityEvent.ActorId) => static (r, i, row) => row.ActorId = r.GetString(i),
+            nameof(StoredActivityEvent.ActorName) => static (r, i, row) => row.ActorName = r.GetString(i),
+            nameof(StoredActivityEvent.ResourceType) => static (r, i, row) => row.ResourceType = r.GetString(i),
+            nameof(StoredActivityEvent.ResourceId) => static (r, i, row) => row.ResourceId = r.GetString(i),
+            nameof(StoredActivityEvent.ResourceName) => static (r, i, row) => row.ResourceName = r.GetString(i),
+            nameof(StoredActivityEvent.RelatedResources) => static (r, i, row) => row.RelatedResources = r.GetString(i),
+            nameof(StoredActivityEvent.Changes) => static (r, i, row) => row.Changes = r.GetString(i),
+            nameof(StoredActivityEvent.Context) => static (r, i, row) => row.Context = r.GetString(i),
+            nameof(StoredActivityEvent.Metadata) => static (r, i, row) => row.Metadata = r.GetString(i),
+            _ => null,
+        };
+        return read is null ? null : new EventColumn(column, read);
+    }
+}
