@@ -110,6 +110,7 @@ internal sealed class ActivityLogRulesValidator : IValidateOptions<ActivityLogOp
         CheckRange(failures, "QueueFullTimeout", options.QueueFullTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
         CheckRange(failures, "BatchDelay", options.BatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         CheckRange(failures, "ShutdownTimeout", options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckRange(failures, "SinkQueueFullTimeout", options.SinkQueueFullTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         CheckRange(failures, "SinkRetry:Delay", options.SinkRetry.Delay, TimeSpan.Zero, TimeSpan.FromHours(1));
         CheckRange(failures, "SinkRetry:MaxDelay", options.SinkRetry.MaxDelay, TimeSpan.Zero, TimeSpan.FromDays(1));
         if (options.SinkRetry.MaxDelay < options.SinkRetry.Delay)

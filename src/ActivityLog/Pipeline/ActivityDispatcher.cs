@@ -33,6 +33,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
     private Task? _loop;
     private int _inFlight;
     private bool _stopped;
+    private readonly TaskCompletionSource _stopCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ActivityDispatcher(
         ActivityQueue queue,
@@ -83,6 +84,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         if (_loop is null)
         {
             CountLeftovers();
+            _stopCompleted.TrySetResult();
             return;
         }
 
@@ -116,6 +118,8 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         {
             sink.Abandon();
         }
+
+        _stopCompleted.TrySetResult();
     }
 
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
@@ -146,8 +150,8 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         if (!queued)
         {
             Interlocked.Decrement(ref _pendingFlushes);
-            // Stopped: the drain delivers (or counts) everything, so waiting for it is the flush.
-            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Stopped: the stop delivers (or counts) everything, every sink's queue included, so waiting for it is the flush.
+            await _stopCompleted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -54,6 +54,14 @@ public sealed class ActivityLogOptions
     [Range(1, 10_000_000)]
     public int? SinkQueueCapacity { get; set; }
 
+    /// <summary>
+    /// The longest the dispatcher waits for room in the full queue of a sink that is not failing (a sink slower than the
+    /// load) before it drops the batch for that sink and counts it (<c>sink_queue_full</c>). Bounds how long a sink that
+    /// stalls without failing can hold back the other sinks.
+    /// </summary>
+    /// <value>1 second. Between 0 and 1 minute.</value>
+    public TimeSpan SinkQueueFullTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How many rejected events the default in-memory <see cref="IActivityQuarantine"/> keeps; older ones are dropped and counted (<c>quarantine_full</c>).</summary>
     /// <value>10,000. Between 1 and 1,000,000.</value>
     [Range(1, 1_000_000)]

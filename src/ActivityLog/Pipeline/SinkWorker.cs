@@ -29,7 +29,8 @@ internal sealed class SinkWorker
     private readonly ResiliencePipeline _retry;
     private readonly ActivityDispatcher.Shared _shared;
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
-    private readonly SemaphoreSlim _room = new(0);
+    // At most one permit: a wake-up for the dispatcher waiting for room, which re-checks the count (never a count of slots).
+    private readonly SemaphoreSlim _room = new(0, 1);
     private readonly Lock _settle = new();
     private long _queued;
     private int _inFlight;
@@ -58,21 +59,28 @@ internal sealed class SinkWorker
     public async ValueTask PostAsync(ActivityEvent[] batch)
     {
         int capacity = _shared.Options.SinkQueueCapacity ?? _shared.Options.QueueCapacity;
-        while (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
+        if (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
         {
-            if (_failing || _shared.Abort.IsCancellationRequested)
+            // A sink that keeps up gets back-pressure, bounded: one that stalls without failing must not hold the
+            // dispatcher (and so every other sink) for longer than SinkQueueFullTimeout.
+            using var timeout = new CancellationTokenSource(_shared.Options.SinkQueueFullTimeout, _shared.Time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shared.Abort);
+            while (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
             {
-                _shared.Queue.CountDropped(batch.Length, _shared.Abort.IsCancellationRequested ? DropReasons.Shutdown : DropReasons.SinkQueueFull, Name);
-                return;
-            }
+                if (_failing || wait.IsCancellationRequested)
+                {
+                    _shared.Queue.CountDropped(batch.Length, _shared.Abort.IsCancellationRequested ? DropReasons.Shutdown : DropReasons.SinkQueueFull, Name);
+                    return;
+                }
 
-            try
-            {
-                await _room.WaitAsync(_shared.Abort).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Re-checked above: abort drops and counts.
+                try
+                {
+                    await _room.WaitAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Re-checked above: a timeout or an abort drops and counts.
+                }
             }
         }
 
@@ -136,7 +144,19 @@ internal sealed class SinkWorker
             item.Flush?.TrySetResult();
         }
 
-        _room.Release();
+        SignalRoom();
+    }
+
+    private void SignalRoom()
+    {
+        try
+        {
+            _room.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A wake-up is pending already.
+        }
     }
 
     private async Task RunAsync()
@@ -157,16 +177,17 @@ internal sealed class SinkWorker
                     var batch = item.Batch!;
                     lock (_settle)
                     {
-                        if (_abandoned)
+                        // After an abort nothing more is taken: what is queued stays counted as queued, for Abandon.
+                        if (_abandoned || _shared.Abort.IsCancellationRequested)
                         {
                             return;
                         }
 
                         _queued -= batch.Length;
-                        _inFlight = batch.Length;
+                        _inFlight += batch.Length;
                     }
 
-                    _room.Release();
+                    SignalRoom();
                     await WriteAsync(new ArraySegment<ActivityEvent>(batch)).ConfigureAwait(false);
                 }
             }
@@ -177,8 +198,63 @@ internal sealed class SinkWorker
         }
     }
 
-    /// <summary>Writes a part of a batch; on a rejection, isolates the rejected event by splitting.</summary>
-    private async Task WriteAsync(ArraySegment<ActivityEvent> part)
+    /// <summary>
+    /// Writes a batch; on a rejection, isolates the rejected event by splitting. A work stack, not recursion: a batch of
+    /// 100,000 events each named by its rejection must not grow the call stack per event.
+    /// </summary>
+    private async Task WriteAsync(ArraySegment<ActivityEvent> batch)
+    {
+        var parts = new Stack<ArraySegment<ActivityEvent>>();
+        parts.Push(batch);
+        while (parts.Count > 0)
+        {
+            var part = parts.Pop();
+            var rejected = await TryWriteAsync(part).ConfigureAwait(false);
+            if (rejected is null)
+            {
+                continue;
+            }
+
+            if (part.Count == 1)
+            {
+                await QuarantineAsync(part[0], rejected.Message).ConfigureAwait(false);
+                continue;
+            }
+
+            // The sink named the event: quarantine it and write the rest again (which may hold more rejected events).
+            int index = rejected.EventId is { } id ? IndexOf(part, id) : -1;
+            if (index >= 0)
+            {
+                await QuarantineAsync(part[index], rejected.Message).ConfigureAwait(false);
+                var rest = new ActivityEvent[part.Count - 1];
+                part[..index].CopyTo(rest);
+                part[(index + 1)..].CopyTo(rest, index);
+                parts.Push(new ArraySegment<ActivityEvent>(rest));
+                continue;
+            }
+
+            // Else bisect: log2(batch size) rounds find one bad event; the good halves are written as they succeed.
+            int half = part.Count / 2;
+            parts.Push(part[half..]);
+            parts.Push(part[..half]);
+        }
+    }
+
+    private static int IndexOf(ArraySegment<ActivityEvent> part, Guid id)
+    {
+        for (int i = 0; i < part.Count; i++)
+        {
+            if (part[i].Id == id)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>One write with the retry pipeline; settles the outcome unless the sink rejected the part (returned).</summary>
+    private async Task<ActivityEventRejectedException?> TryWriteAsync(ArraySegment<ActivityEvent> part)
     {
         var context = ResilienceContextPool.Shared.Get(_shared.Abort);
         context.Properties.Set(BatchSize, part.Count);
@@ -190,16 +266,15 @@ internal sealed class SinkWorker
                 (_sink, part)).ConfigureAwait(false);
             _failing = false;
             Settle(part.Count, delivered: true);
-            return;
+            return null;
         }
         catch (OperationCanceledException) when (_shared.Abort.IsCancellationRequested)
         {
-            return; // Abandon counts it.
+            return null; // Abandon counts it.
         }
         catch (ActivityEventRejectedException rejected)
         {
-            await IsolateAsync(part, rejected).ConfigureAwait(false);
-            return;
+            return rejected;
         }
 #pragma warning disable CA1031 // A sink's last failure is counted and logged, never thrown into the dispatcher.
         catch (Exception exception)
@@ -208,49 +283,12 @@ internal sealed class SinkWorker
             _shared.Metrics.SinkFailed(Name);
             Log.SinkGaveUp(_shared.Logger, exception, Name, part.Count, _shared.Options.SinkRetry.MaxRetryAttempts + 1);
             Settle(part.Count, delivered: false, DropReasons.SinkFailed);
+            return null;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
-
-    private async Task IsolateAsync(ArraySegment<ActivityEvent> part, ActivityEventRejectedException rejected)
-    {
-        if (part.Count == 1)
-        {
-            await QuarantineAsync(part[0], rejected.Message).ConfigureAwait(false);
-            return;
-        }
-
-        // The sink named the event: quarantine it and write the rest again (which may hold more rejected events).
-        if (rejected.EventId is { } id)
-        {
-            int index = -1;
-            for (int i = 0; i < part.Count; i++)
-            {
-                if (part[i].Id == id)
-                {
-                    index = i;
-                    break;
-                }
-            }
-
-            if (index >= 0)
-            {
-                await QuarantineAsync(part[index], rejected.Message).ConfigureAwait(false);
-                var rest = new ActivityEvent[part.Count - 1];
-                part[..index].CopyTo(rest);
-                part[(index + 1)..].CopyTo(rest, index);
-                await WriteAsync(new ArraySegment<ActivityEvent>(rest)).ConfigureAwait(false);
-                return;
-            }
-        }
-
-        // Else bisect: log2(batch size) rounds find one bad event; the good halves are written as they succeed.
-        int half = part.Count / 2;
-        await WriteAsync(part[..half]).ConfigureAwait(false);
-        await WriteAsync(part[half..]).ConfigureAwait(false);
     }
 
     private async Task QuarantineAsync(ActivityEvent activityEvent, string reason)
@@ -329,7 +367,7 @@ internal sealed class SinkWorker
                 OnRetry = args =>
                 {
                     _failing = true;
-                    _room.Release();
+                    SignalRoom();
                     _shared.Metrics.SinkFailed(Name);
                     Log.SinkRetrying(_shared.Logger, args.Outcome.Exception!, Name, args.Context.Properties.GetValue(BatchSize, 0), args.AttemptNumber + 1, args.RetryDelay);
                     return ValueTask.CompletedTask;

@@ -62,6 +62,25 @@ internal sealed partial class ActivityValueNormalizer
                 string where = refused.Path.Length == 0 ? string.Empty : $" (at {refused.Path})";
                 throw new ArgumentException($"{at.Describe()}{where} {refused.Problem}.", at.Field);
             }
+            catch (Exception exception) when (exception is not ArgumentException and not OutOfMemoryException)
+            {
+                // The value's own code failed (a property getter, a lazy sequence, a reader of nested JSON): its message
+                // may quote the value, so only its type is said; Record throws nothing but ArgumentException for input.
+                throw new ArgumentException($"{at.Describe()} could not be read ({exception.GetType().Name}).", at.Field);
+            }
+        }
+
+        /// <summary>A change field name or metadata key counts toward the size limit like a nested key.</summary>
+        public void Name(string name, string field)
+        {
+            try
+            {
+                Add(name.Length + 3);
+            }
+            catch (RefusedValue refused)
+            {
+                throw new ArgumentException($"The {field} {refused.Problem}.", field);
+            }
         }
 
         /// <summary>A storable copy of a text (the same instance when it is fine).</summary>
@@ -148,6 +167,7 @@ internal sealed partial class ActivityValueNormalizer
         private JsonObject FromPairs(IEnumerable<KeyValuePair<string, object?>> pairs, int depth)
         {
             CheckCount(pairs as ICollection);
+            Add(2);
             var result = new JsonObject();
             int count = 0;
             foreach (var (key, item) in pairs)
@@ -158,7 +178,7 @@ internal sealed partial class ActivityValueNormalizer
                     break;
                 }
 
-                string safeKey = Key(key);
+                string safeKey = Key(key ?? throw new RefusedValue("has a null key"));
                 result[safeKey] = Child(item, depth, safeKey);
             }
 
@@ -168,6 +188,7 @@ internal sealed partial class ActivityValueNormalizer
         private JsonObject FromDictionary(IDictionary dictionary, int depth)
         {
             CheckCount(dictionary);
+            Add(2);
             var result = new JsonObject();
             int count = 0;
             foreach (DictionaryEntry entry in dictionary)
@@ -188,9 +209,11 @@ internal sealed partial class ActivityValueNormalizer
         private JsonArray FromSequence(IEnumerable sequence, int depth)
         {
             CheckCount(sequence as ICollection);
+            Add(2);
             var result = new JsonArray();
             foreach (var item in sequence)
             {
+                Add(1);
                 // A lazy sequence has no count to refuse up front (it may never end): it is cut at the limit, marked.
                 if (result.Count == _limits.MaxCollectionLength)
                 {
@@ -212,7 +235,7 @@ internal sealed partial class ActivityValueNormalizer
             }
             catch (RefusedValue refused)
             {
-                refused.Prepend("." + key);
+                refused.Prepend(PathKey(key));
                 throw;
             }
         }
@@ -275,6 +298,7 @@ internal sealed partial class ActivityValueNormalizer
                 return TooDeep();
             }
 
+            Add(2);
             if (obj.Count > _limits.MaxCollectionLength)
             {
                 Refuse(obj.Count);
@@ -326,6 +350,7 @@ internal sealed partial class ActivityValueNormalizer
                 return TooDeep();
             }
 
+            Add(2 + array.Count);
             if (array.Count > _limits.MaxCollectionLength)
             {
                 Refuse(array.Count);
@@ -360,7 +385,7 @@ internal sealed partial class ActivityValueNormalizer
             return array;
         }
 
-        private JsonValue OwnValue(JsonValue value)
+        private JsonValue? OwnValue(JsonValue value)
         {
             if (value.TryGetValue(out string? text))
             {
@@ -370,18 +395,62 @@ internal sealed partial class ActivityValueNormalizer
             }
 
             Add(24);
-            if (value.TryGetValue(out double d) && !double.IsFinite(d))
+            if (value.TryGetValue(out double d))
             {
-                return JsonValue.Create(NonFinite(d));
+                return double.IsFinite(d) ? value : JsonValue.Create(NonFinite(d));
             }
 
-            if (value.TryGetValue(out float f) && !float.IsFinite(f))
+            if (value.TryGetValue(out float f))
             {
-                return JsonValue.Create(NonFinite(f));
+                return float.IsFinite(f) ? value : JsonValue.Create(NonFinite(f));
             }
 
-            return value;
+            if (value.TryGetValue(out bool _) || value.TryGetValue(out long _) || value.TryGetValue(out decimal _))
+            {
+                return value;
+            }
+
+            // Anything else (a char, a Half, a Guid, a date, a wrapped object): judge what it writes, as a sink would
+            // read it. A value that cannot be written at all (Half.NaN) is refused like any non-finite number.
+            JsonNode? written;
+            try
+            {
+                written = JsonNode.Parse(value.ToJsonString());
+            }
+            catch (Exception exception) when (exception is JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
+            {
+                if (!repair)
+                {
+                    throw new RefusedValue($"holds a JSON value that cannot be written as JSON ({exception.GetType().Name})");
+                }
+
+                Repaired++;
+                return JsonValue.Create(ActivityValueLimits.TruncatedMarker);
+            }
+
+            if (written is not JsonValue parsed)
+            {
+                return null;
+            }
+
+            if (parsed.TryGetValue(out string? writtenText))
+            {
+                string safe = Text(writtenText);
+                return ReferenceEquals(safe, writtenText) ? parsed : JsonValue.Create(safe);
+            }
+
+            return parsed;
         }
+
+        /// <summary>
+        /// A key as the path shows it: identifier-like keys of up to 64 characters as written, any other as <c>.[key]</c>,
+        /// since a key can itself be personal data (a dictionary keyed by e-mail address).
+        /// </summary>
+        private static string PathKey(string key) =>
+            key.Length is > 0 and <= 64 && key.AsSpan().IndexOfAnyExcept(IdentifierChars) < 0 ? "." + key : ".[key]";
+
+        private static readonly System.Buffers.SearchValues<char> IdentifierChars =
+            System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
 
         /// <summary>A key is checked like any text; a refused key is not quoted in the path (it is what is wrong).</summary>
         private string Key(string key)

@@ -47,6 +47,7 @@ internal sealed partial class ActivityValueNormalizer
         for (int i = 0; i < copy.Length; i++)
         {
             var change = copy[i];
+            walk.Name(change.Field, "changes");
             object? from = walk.Top(change.From, Segment.Change(change.Field, "from"));
             object? to = walk.Top(change.To, Segment.Change(change.Field, "to"));
             if (!ReferenceEquals(from, change.From) || !ReferenceEquals(to, change.To))
@@ -74,6 +75,7 @@ internal sealed partial class ActivityValueNormalizer
         var copy = new Dictionary<string, object?>(metadata.Count, StringComparer.Ordinal);
         foreach (var (key, value) in metadata)
         {
+            walk.Name(key, "metadata");
             copy[key] = walk.Top(value, Segment.Metadata(key));
         }
 

@@ -179,6 +179,8 @@ public sealed class DispatcherTests
             {
                 o.QueueCapacity = 2;
                 o.SinkQueueCapacity = 1;
+                // The test advances the fake clock fast: keep the dispatcher's own wait for the sink out of the way.
+                o.SinkQueueFullTimeout = TimeSpan.FromMinutes(1);
                 o.MaxBatchSize = 1;
                 o.QueueFullTimeout = TimeSpan.FromMilliseconds(100);
             }));
