@@ -43,6 +43,22 @@ internal sealed partial class ActivityValueNormalizer
     {
         // An empty span's ToArray is Array.Empty: no allocation for events without changes.
         var copy = changes.ToArray();
+
+        // The common case, every value a storable primitive within the size limit, in one tight loop; anything else
+        // (a nested value, a bad text, a non-finite number, too much) goes through the walk, which is the authority.
+        size = 0;
+        bool simple = true;
+        for (int i = 0; i < copy.Length && simple; i++)
+        {
+            size += copy[i].Field.Length + 3;
+            simple = IsSimple(copy[i].From, ref size) && IsSimple(copy[i].To, ref size);
+        }
+
+        if (simple && size <= _limits.MaxEventSize)
+        {
+            return copy;
+        }
+
         var walk = new Walk(this, repair: false);
         for (int i = 0; i < copy.Length; i++)
         {
@@ -58,6 +74,29 @@ internal sealed partial class ActivityValueNormalizer
 
         size = walk.Size;
         return copy;
+    }
+
+    /// <summary>A storable primitive, counted as the walk counts it: no allocation, no exception.</summary>
+    private static bool IsSimple(object? value, ref int size)
+    {
+        switch (value)
+        {
+            case null:
+                size += 4;
+                return true;
+            case string s:
+                size += s.Length + 2;
+                return StorableText.IsStorable(s);
+            case double d:
+                size += 24;
+                return double.IsFinite(d);
+            case float f:
+                size += 24;
+                return float.IsFinite(f);
+            default:
+                size += 24;
+                return IsPrimitive(value);
+        }
     }
 
     /// <summary>
