@@ -70,8 +70,9 @@ public sealed class SigkillDurabilityTests
                 }
             }
         };
-        // Latency keeps batches in flight, so the kill lands mid-delivery.
-        receiver.Respond = _ => new ReceiverResponse(200, Hold: Task.Delay(30));
+        // Latency keeps batches in flight, so the kill lands mid-delivery, and keeps delivery behind recording: with 30 ms
+        // the worker (which now claims ahead) kept up with the child's commits of 20 and the kill found nothing undelivered.
+        receiver.Respond = _ => new ReceiverResponse(200, Hold: Task.Delay(150));
 
         using (var recording = StartChild("record", provider, file, receiver.Url))
         {
