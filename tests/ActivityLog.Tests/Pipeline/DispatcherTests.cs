@@ -202,8 +202,15 @@ public sealed class DispatcherTests
             TaskCreationOptions.LongRunning);
         waiting.IsCompleted.Should().BeFalse("the caller waits for room");
 
-        await host.AdvanceUntilAsync(waiting, TimeSpan.FromMilliseconds(10));
+        // Small steps with a real pause each: the blocked caller must see its timeout before the clock runs on towards
+        // the dispatcher's own wait for the stuck sink (a tight loop advanced it seconds past on a loaded machine).
+        for (int step = 0; step < 1_000 && !waiting.IsCompleted; step++)
+        {
+            host.Time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(5);
+        }
 
+        await waiting;
         host.Dispatcher.DroppedCount.Should().Be(1);
         blocking.Release();
         await host.Dispatcher.FlushAsync();
