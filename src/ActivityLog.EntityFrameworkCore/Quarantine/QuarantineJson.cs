@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ActivityLog.Serialization;
@@ -14,8 +13,6 @@ namespace ActivityLog.EntityFrameworkCore.Quarantine;
 /// </summary>
 internal static class QuarantineJson
 {
-    private const char Replacement = '\uFFFD';
-
     /// <summary>Writes the event as JSON text; never throws for what the event holds.</summary>
     /// <param name="activityEvent">The rejected event.</param>
     /// <param name="repaired">Whether values JSON cannot carry (non-finite numbers inside JSON nodes) were written as strings.</param>
@@ -65,32 +62,7 @@ internal static class QuarantineJson
     /// become U+FFFD, and the text is cut to <paramref name="maxLength"/> without splitting a surrogate pair. The JSON
     /// keeps the exact value; these columns are for listing and filtering.
     /// </summary>
-    public static string Storable(string value, int maxLength)
-    {
-        StringBuilder? repaired = null;
-        for (int i = 0; i < value.Length; i++)
-        {
-            char c = value[i];
-            bool bad = c == '\0' ||
-                (char.IsHighSurrogate(c) && (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1]))) ||
-                (char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(value[i - 1])));
-            if (bad && repaired is null)
-            {
-                repaired = new StringBuilder(value, 0, i, value.Length);
-            }
-
-            repaired?.Append(bad ? Replacement : c);
-        }
-
-        string text = repaired?.ToString() ?? value;
-        if (text.Length <= maxLength)
-        {
-            return text;
-        }
-
-        int cut = char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength;
-        return text[..cut];
-    }
+    public static string Storable(string value, int maxLength) => ActivityLimits.Fit(value, maxLength)!;
 
     private static ActivityEvent Repair(ActivityEvent e) => new()
     {

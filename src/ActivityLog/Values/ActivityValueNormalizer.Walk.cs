@@ -19,8 +19,6 @@ internal sealed partial class ActivityValueNormalizer
 
         public int Repaired;
 
-        public readonly bool IsRepair => repair;
-
         /// <summary>The size a primitive adds; strings count their characters.</summary>
         public static int ScalarSize(object? value) => value switch
         {
