@@ -80,7 +80,7 @@ using (ActivityScope.Begin(john, accountId: "acme"))
 recorder.Record("activity_log.user.login_failed",
     resource: new ActivityResource("user", 1, "John Doe"),
     accountId: "acme",
-    context: new ActivityContext { AuthMethod = "GitHub", IpAddress = "203.0.113.7" });
+    context: new ActivityRequestContext { AuthMethod = "GitHub", IpAddress = "203.0.113.7" });
 
 // The documentation's webhook example: Jane renames herself; the user's name is filtered by configuration.
 recorder.Record("activity_log.user.updated",
@@ -110,7 +110,7 @@ PrintTable(
         e.Timestamp.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
     }).ToList());
 
-// The webhook: the store wrote an outbox entry per event in the same transaction, and the delivery worker sends them.
+// The webhook: the store wrote an outbox delivery per event in the same transaction, and the delivery worker sends them.
 Console.WriteLine();
 if (toBuiltInReceiver)
 {

@@ -6,6 +6,7 @@ using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Samples.WebApp;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 var builder = WebApplication.CreateBuilder(args);
 

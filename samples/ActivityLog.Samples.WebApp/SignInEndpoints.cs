@@ -57,7 +57,7 @@ internal static class SignInEndpoints
         recorder.Record("activity_log.user.login_failed",
             resource: new ActivityResource("user", target.Id, target.Name),
             accountId: target.AccountId,
-            context: new ActivityContext { AuthMethod = authMethod });
+            context: new ActivityRequestContext { AuthMethod = authMethod });
 
     private static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));

@@ -122,7 +122,7 @@ internal static class WebhookDemo
 }
 
 /// <summary>One webhook request the receiver accepted.</summary>
-internal sealed record ReceivedWebhook(string WebhookId, DateTimeOffset ReceivedAt, IReadOnlyList<ActivityEvent> Events);
+internal sealed record ReceivedWebhook(string WebhookId, DateTimeOffset ReceivedAt, IReadOnlyList<ActivityLogEvent> Events);
 
 /// <summary>
 /// What the receiver accepted, in memory (the newest 500 requests), deduplicated by <c>webhook-id</c> as Standard
@@ -133,7 +133,7 @@ internal sealed class WebhookInbox(WebhookSignatureVerifier verifier, TimeProvid
     private const int Capacity = 500;
     private readonly Lock _lock = new();
     private readonly LinkedList<ReceivedWebhook> _received = [];
-    private readonly List<(Func<ActivityEvent, bool> Match, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<(Func<ActivityLogEvent, bool> Match, TaskCompletionSource Done)> _waiters = [];
     private int _refused;
 
     public int Refused => Volatile.Read(ref _refused);
@@ -173,7 +173,7 @@ internal sealed class WebhookInbox(WebhookSignatureVerifier verifier, TimeProvid
     }
 
     /// <summary>The received events of one account, newest request first.</summary>
-    public IReadOnlyList<(ReceivedWebhook Delivery, ActivityEvent Event)> Received(string accountId)
+    public IReadOnlyList<(ReceivedWebhook Delivery, ActivityLogEvent Event)> Received(string accountId)
     {
         lock (_lock)
         {
@@ -182,7 +182,7 @@ internal sealed class WebhookInbox(WebhookSignatureVerifier verifier, TimeProvid
     }
 
     /// <summary>Completes when an event matching <paramref name="match"/> has been received (for tests).</summary>
-    public Task WaitForAsync(Func<ActivityEvent, bool> match)
+    public Task WaitForAsync(Func<ActivityLogEvent, bool> match)
     {
         lock (_lock)
         {

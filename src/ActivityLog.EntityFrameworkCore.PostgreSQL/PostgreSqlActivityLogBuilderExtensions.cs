@@ -1,9 +1,12 @@
+using ActivityLog.EntityFrameworkCore;
+using ActivityLog;
+using ActivityLog.EntityFrameworkCore.PostgreSQL;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace ActivityLog.EntityFrameworkCore.PostgreSQL;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Plugs PostgreSQL's fast paths into the EF Core store: binary <c>COPY</c> for writes, one-statement outbox claims for deliveries.</summary>
 public static class PostgreSqlActivityLogBuilderExtensions

@@ -1,7 +1,8 @@
+using ActivityLog;
 using ActivityLog.Testing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace ActivityLog;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Wires the test capture into an app's ActivityLog.</summary>
 public static class ActivityLogTestingExtensions

@@ -15,7 +15,7 @@ public static class ActivitySnapshot
     /// <param name="events">The events.</param>
     /// <param name="options">What to include and scrub; <see langword="null"/> for the defaults.</param>
     /// <returns>Indented JSON with <c>\n</c> line endings.</returns>
-    public static string Render(IEnumerable<ActivityEvent> events, ActivitySnapshotOptions? options = null)
+    public static string Render(IEnumerable<ActivityLogEvent> events, ActivitySnapshotOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         options ??= new ActivitySnapshotOptions();
@@ -33,7 +33,7 @@ public static class ActivitySnapshot
     /// <param name="activityEvent">The event.</param>
     /// <param name="options">What to include and scrub.</param>
     /// <returns>Indented JSON.</returns>
-    public static string Render(ActivityEvent activityEvent, ActivitySnapshotOptions? options = null)
+    public static string Render(ActivityLogEvent activityEvent, ActivitySnapshotOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         options ??= new ActivitySnapshotOptions();

@@ -1,3 +1,6 @@
+using ActivityLog.Extensibility;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace ActivityLog.Testing;
 
 /// <summary>
@@ -8,7 +11,7 @@ namespace ActivityLog.Testing;
 public sealed class CapturingActivitySink : IActivitySink
 {
     private readonly Lock _gate = new();
-    private readonly List<ActivityEvent> _events = [];
+    private readonly List<ActivityLogEvent> _events = [];
     private readonly Func<IActivityDispatcher?> _dispatcher = static () => null;
 
     /// <summary>Creates a capture that is not attached to a dispatcher (add it with <c>AddSink(capture)</c>).</summary>
@@ -28,7 +31,7 @@ public sealed class CapturingActivitySink : IActivitySink
     internal CapturingActivitySink(Func<IActivityDispatcher?> dispatcher) => _dispatcher = dispatcher;
 
     /// <summary>A snapshot of the events received so far, in the order the sink received them.</summary>
-    public IReadOnlyList<ActivityEvent> Events
+    public IReadOnlyList<ActivityLogEvent> Events
     {
         get
         {
@@ -56,7 +59,7 @@ public sealed class CapturingActivitySink : IActivitySink
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The events captured so far.</returns>
     /// <exception cref="InvalidOperationException">The capture was created without a dispatcher.</exception>
-    public async Task<IReadOnlyList<ActivityEvent>> FlushAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ActivityLogEvent>> FlushAsync(CancellationToken cancellationToken = default)
     {
         var dispatcher = _dispatcher() ?? throw new InvalidOperationException(
             "This capture has no dispatcher: add it with AddCapture() or flush IActivityDispatcher yourself.");
@@ -65,7 +68,7 @@ public sealed class CapturingActivitySink : IActivitySink
     }
 
     /// <inheritdoc />
-    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         lock (_gate)

@@ -13,7 +13,7 @@ public static class SnapshotAssert
     public const string AcceptVariable = "ACTIVITYLOG_ACCEPT_SNAPSHOTS";
 
     /// <summary>Checks text against its verified snapshot.</summary>
-    /// <param name="actual">The text, for example from <see cref="ActivitySnapshot.Render(IEnumerable{ActivityEvent}, ActivitySnapshotOptions?)"/>.</param>
+    /// <param name="actual">The text, for example from <see cref="ActivitySnapshot.Render(IEnumerable{ActivityLogEvent}, ActivitySnapshotOptions?)"/>.</param>
     /// <param name="name">The snapshot's name, unique per test file (letters, digits, dots, dashes, underscores).</param>
     /// <param name="sourceFile">Filled in by the compiler: the calling test's file.</param>
     /// <exception cref="SnapshotMismatchException">No verified snapshot exists, or it differs.</exception>

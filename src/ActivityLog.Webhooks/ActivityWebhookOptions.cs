@@ -151,7 +151,7 @@ public sealed class WebhookEndpointOptions
     /// <value>200 milliseconds. Between 0 and 1 minute.</value>
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Whether the endpoint receives anything. A disabled endpoint gets no outbox entries.</summary>
+    /// <summary>Whether the endpoint receives anything. A disabled endpoint gets no outbox deliveries.</summary>
     /// <value><see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
 }

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 
 namespace ActivityLog.Webhooks;
 

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Delivery;
 
 namespace ActivityLog.Webhooks;
@@ -6,12 +6,12 @@ namespace ActivityLog.Webhooks;
 /// <summary>
 /// Routes processed events to the endpoints whose filter accepts them, when no store provides an outbox: each event
 /// goes into the in-memory outbox of each accepting endpoint and the workers are woken. With a store, it does
-/// nothing: the store writes the outbox entries in the events' own transaction.
+/// nothing: the store writes the outbox deliveries in the events' own transaction.
 /// </summary>
 /// <remarks>Never blocks on HTTP: a slow endpoint fills only its own bounded queue.</remarks>
 internal sealed class WebhookActivitySink(WebhookDeliveryService service, ActivityOutboxSignal signal) : IActivitySink
 {
-    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (service.Memory is not { } memory || service.Active.Length == 0)
@@ -20,7 +20,7 @@ internal sealed class WebhookActivitySink(WebhookDeliveryService service, Activi
         }
 
         bool added = false;
-        List<ActivityEvent>? accepted = null; // one list per batch, and none when no endpoint accepts any event
+        List<ActivityLogEvent>? accepted = null; // one list per batch, and none when no endpoint accepts any event
         foreach (var endpoint in service.Active)
         {
             accepted?.Clear();
@@ -28,7 +28,7 @@ internal sealed class WebhookActivitySink(WebhookDeliveryService service, Activi
             {
                 if (endpoint.Filter.Accepts(activity.Name))
                 {
-                    (accepted ??= new List<ActivityEvent>(batch.Count)).Add(activity);
+                    (accepted ??= new List<ActivityLogEvent>(batch.Count)).Add(activity);
                 }
             }
 

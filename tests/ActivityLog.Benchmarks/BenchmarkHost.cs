@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,7 @@ internal sealed class DiscardingSink : IActivitySink
 {
     public long Count;
 
-    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         Interlocked.Add(ref Count, batch.Count);
         return Task.CompletedTask;
@@ -36,7 +37,7 @@ internal sealed class DiscardingSink : IActivitySink
 /// <summary>A sink that never completes: a database that stopped answering.</summary>
 internal sealed class StalledSink : IActivitySink
 {
-    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
+    public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken) =>
         Task.Delay(Timeout.Infinite, cancellationToken);
 }
 

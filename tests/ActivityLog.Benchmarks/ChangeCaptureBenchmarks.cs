@@ -14,7 +14,7 @@ namespace ActivityLog.Benchmarks;
 /// audit row in the same <c>SaveChanges</c>, the floor an app pays for an atomic audit trail (the baseline); (c) the
 /// plain save with automatic capture, which builds, redacts and describes the event and stores it in the same
 /// transaction; (d) the same with an identity key, whose event is written when EF Core commits; (e) the save of (c) in
-/// an app that also has a webhook endpoint, so that the same transaction writes the event's outbox entry too. Target:
+/// an app that also has a webhook endpoint, so that the same transaction writes the event's outbox delivery too. Target:
 /// (c) at most 1.2 × (b).
 /// </summary>
 /// <remarks>
@@ -89,7 +89,7 @@ public class ChangeCaptureBenchmarks
         if (_withOutbox.ActivityEvents.Count() != 1 ||
             _withOutbox.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM activity_outbox").AsEnumerable().Single() != 1)
         {
-            throw new InvalidOperationException("The save with a webhook endpoint did not store its event and one outbox entry.");
+            throw new InvalidOperationException("The save with a webhook endpoint did not store its event and one outbox delivery.");
         }
     }
 
@@ -111,7 +111,7 @@ public class ChangeCaptureBenchmarks
     {
         var widget = NewWidget();
         _plain.Widgets.Add(widget);
-        _plain.ActivityEvents.Add(new StoredActivityEvent
+        _plain.ActivityEvents.Add(new StoredActivityLogEvent
         {
             Id = Guid.CreateVersion7(),
             AccountId = "acme",
@@ -146,7 +146,7 @@ public class ChangeCaptureBenchmarks
         return saved;
     }
 
-    [Benchmark(Description = "(e) automatic capture + a webhook endpoint: event and outbox entry, same SaveChanges")]
+    [Benchmark(Description = "(e) automatic capture + a webhook endpoint: event and outbox delivery, same SaveChanges")]
     public int SaveChangesWithAutomaticCaptureAndWebhookOutbox() => SaveNewWidget(_withOutbox);
 
     /// <summary>One request's save: a new widget, <c>SaveChanges</c>, and the tracker cleared as the context's end would.</summary>
@@ -199,7 +199,7 @@ public sealed class PlainBenchContext(DbContextOptions<PlainBenchContext> option
 {
     public DbSet<BenchWidget> Widgets => Set<BenchWidget>();
 
-    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+    public DbSet<StoredActivityLogEvent> ActivityEvents => Set<StoredActivityLogEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -221,7 +221,7 @@ public abstract class CapturedModelContext(DbContextOptions options) : DbContext
 
     public DbSet<BenchGadget> Gadgets => Set<BenchGadget>();
 
-    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+    public DbSet<StoredActivityLogEvent> ActivityEvents => Set<StoredActivityLogEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.PostgreSQL;
@@ -32,7 +32,7 @@ namespace ActivityLog.Benchmarks;
 /// <remarks>
 /// <para>
 /// Before every iteration <see cref="Backlog"/> events are recorded for the endpoint's destination the way the store
-/// writes them (queued path, binary COPY, outbox entries in the same transaction) by a host without webhook workers,
+/// writes them (queued path, binary COPY, outbox deliveries in the same transaction) by a host without webhook workers,
 /// so the whole backlog waits in the database. The operation then starts a host with the store and the endpoint
 /// (default options: batches of 100 events, 1 MiB) and ends when the webhooks meter has counted every event as
 /// delivered; one operation per event. Each iteration checks that the receiver got every event and the outbox is empty.
@@ -300,12 +300,12 @@ public sealed class DrainBenchContext(DbContextOptions<DrainBenchContext> option
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddActivityLog();
 }
 
-/// <summary>Asks the store for an outbox entry per event for one destination (what the webhooks package's subscriber does).</summary>
+/// <summary>Asks the store for an outbox delivery per event for one destination (what the webhooks package's subscriber does).</summary>
 internal sealed class BacklogSubscriber(string destination) : IActivityOutboxSubscriber
 {
     public string Destination { get; } = destination;
 
-    public bool Accepts(ActivityEvent activity) => true;
+    public bool Accepts(ActivityLogEvent activity) => true;
 }
 
 /// <summary>The store's outbox with the time of its claims and completions summed up.</summary>

@@ -22,8 +22,8 @@ public class PipelineBenchmarks
     private const int BatchSize = 500;
 
     private IHost _host = null!;
-    private IActivityEventProcessor _processor = null!;
-    private readonly List<ActivityEvent> _batch = new(BatchSize);
+    private IActivityLogEventProcessor _processor = null!;
+    private readonly List<ActivityLogEvent> _batch = new(BatchSize);
     private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private Utf8JsonWriter _writer = null!;
 
@@ -34,7 +34,7 @@ public class PipelineBenchmarks
             .UseGate((account, _) => ValueTask.FromResult(account == "acme"))
             .AddDescription("activity_log.user.updated", "updated the user profile {resource.name}")
             .ConfigureRedaction(r => r.FilterResourceFields("user", "name")));
-        _processor = _host.Services.GetRequiredService<IActivityEventProcessor>();
+        _processor = _host.Services.GetRequiredService<IActivityLogEventProcessor>();
         _writer = new Utf8JsonWriter(_buffer);
     }
 
@@ -52,7 +52,7 @@ public class PipelineBenchmarks
         var now = DateTimeOffset.UtcNow;
         for (int i = 0; i < BatchSize; i++)
         {
-            _batch.Add(new ActivityEvent
+            _batch.Add(new ActivityLogEvent
             {
                 Name = "activity_log.user.updated",
                 Actor = ActivityActor.User(783, "Jane Doe"),

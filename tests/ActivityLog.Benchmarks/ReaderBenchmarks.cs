@@ -98,7 +98,7 @@ public class ReaderBenchmarks
     private async Task<int> RawKeysetAsync(bool after) => (await RawKeysetPageAsync(after)).Count;
 
     /// <summary>The page as a hand-written query would read it: the row comparison, all columns, into row objects.</summary>
-    private async Task<List<StoredActivityEvent>> RawKeysetPageAsync(bool after)
+    private async Task<List<StoredActivityLogEvent>> RawKeysetPageAsync(bool after)
     {
         await using var command = _dataSource.CreateCommand(after
             ? $"SELECT {Columns} FROM activity_events WHERE account_id = $1 AND (occurred_at, id) < ($2, $3) ORDER BY occurred_at DESC, id DESC LIMIT $4"
@@ -114,7 +114,7 @@ public class ReaderBenchmarks
         return await ReadRowsAsync(command);
     }
 
-    private async Task<List<StoredActivityEvent>> RawOffsetPageAsync()
+    private async Task<List<StoredActivityLogEvent>> RawOffsetPageAsync()
     {
         await using var command = _dataSource.CreateCommand(
             $"SELECT {Columns} FROM activity_events WHERE account_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2 OFFSET $3");
@@ -124,13 +124,13 @@ public class ReaderBenchmarks
         return await ReadRowsAsync(command);
     }
 
-    private static async Task<List<StoredActivityEvent>> ReadRowsAsync(NpgsqlCommand command)
+    private static async Task<List<StoredActivityLogEvent>> ReadRowsAsync(NpgsqlCommand command)
     {
-        var rows = new List<StoredActivityEvent>(PageSize);
+        var rows = new List<StoredActivityLogEvent>(PageSize);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            rows.Add(new StoredActivityEvent
+            rows.Add(new StoredActivityLogEvent
             {
                 Id = reader.GetGuid(0),
                 AccountId = reader.GetString(1),

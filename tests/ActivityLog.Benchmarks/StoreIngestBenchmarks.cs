@@ -54,9 +54,9 @@ public class StoreIngestBenchmarks
     private IHost _largeBatchHost = null!;
     private IActivityRecorder _largeBatchRecorder = null!;
     private IActivityDispatcher _largeBatchDispatcher = null!;
-    private List<List<ActivityEvent>> _batches = null!;
-    private List<List<StoredActivityEvent>> _rowBatches = null!;
-    private List<List<StoredActivityEvent>> _largeRowBatches = null!;
+    private List<List<ActivityLogEvent>> _batches = null!;
+    private List<List<StoredActivityLogEvent>> _rowBatches = null!;
+    private List<List<StoredActivityLogEvent>> _largeRowBatches = null!;
     private string _copyCommand = null!;
 
     [GlobalSetup]
@@ -78,10 +78,10 @@ public class StoreIngestBenchmarks
 
         // The same processed events for (a), (b) and (c): through the real pipeline, as the dispatcher hands them over.
         var events = Enumerable.Range(0, EventCount).Select(NewEvent).ToList();
-        await _genericServices.GetRequiredService<IActivityEventProcessor>().ProcessAsync(events, CancellationToken.None);
+        await _genericServices.GetRequiredService<IActivityLogEventProcessor>().ProcessAsync(events, CancellationToken.None);
         _batches = [.. events.Chunk(BatchSize).Select(chunk => chunk.ToList())];
-        _rowBatches = [.. _batches.Select(batch => batch.Select(StoredActivityEvent.FromActivityEvent).ToList())];
-        _largeRowBatches = [.. events.Select(StoredActivityEvent.FromActivityEvent).Chunk(LargeBatchSize).Select(chunk => chunk.ToList())];
+        _rowBatches = [.. _batches.Select(batch => batch.Select(StoredActivityLogEvent.FromActivityLogEvent).ToList())];
+        _largeRowBatches = [.. events.Select(StoredActivityLogEvent.FromActivityLogEvent).Chunk(LargeBatchSize).Select(chunk => chunk.ToList())];
         _copyCommand = $"COPY activity_events ({string.Join(", ", RawColumns)}) FROM STDIN (FORMAT BINARY)";
 
         (_host, _recorder, _dispatcher) = StartHost(BatchSize);
@@ -147,7 +147,7 @@ public class StoreIngestBenchmarks
     [Benchmark(OperationsPerInvoke = EventCount, Description = "(a2) raw Npgsql binary COPY, 5,000 rows/COPY")]
     public Task RawBinaryCopyLargeBatches() => RawCopyAsync(_largeRowBatches);
 
-    private async Task RawCopyAsync(List<List<StoredActivityEvent>> batches)
+    private async Task RawCopyAsync(List<List<StoredActivityLogEvent>> batches)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         foreach (var rows in batches)
@@ -221,11 +221,11 @@ public class StoreIngestBenchmarks
         await dispatcher.FlushAsync();
     }
 
-    private static readonly ActivityContext Context = new() { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0 (X11; Linux x86_64)" };
+    private static readonly ActivityRequestContext Context = new() { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0 (X11; Linux x86_64)" };
 
     private static readonly Dictionary<string, object?> Metadata = new() { ["plan"] = "pro" };
 
-    private static ActivityEvent NewEvent(int i) => new()
+    private static ActivityLogEvent NewEvent(int i) => new()
     {
         Name = "activity_log.webhook.updated",
         Actor = ActivityActor.User(783, "Jane Doe"),

@@ -174,7 +174,7 @@ public class WebhookDeliveryBenchmarks
     }
 
     /// <summary>About 430 bytes of JSON: the seed's shape with a few changed fields.</summary>
-    private static ActivityEvent SampleEvent(int i, string name) => new()
+    private static ActivityLogEvent SampleEvent(int i, string name) => new()
     {
         Name = name,
         Description = "updated the user profile",

@@ -20,7 +20,7 @@ public sealed class NpgsqlBinaryCopyWriterTests
         await using var services = Create<PgStoreContext>(database, log: log);
         var written = await ProcessAsync(services,
         [
-            new ActivityEvent
+            new ActivityLogEvent
             {
                 Name = "activity_log.user.updated",
                 Actor = ActivityActor.User(783, "Jane Doe"),
@@ -34,11 +34,11 @@ public sealed class NpgsqlBinaryCopyWriterTests
                 ],
                 Timestamp = Now.AddTicks(1_234_560),
                 AccountId = "acct-42",
-                Context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "corr-1" },
+                Context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "corr-1" },
                 Metadata = new Dictionary<string, object?> { ["plan"] = "pro", ["api_key"] = "k-123", ["retries"] = 3, ["none"] = null },
             },
-            new ActivityEvent { Name = "activity_log.user.login_failed", Actor = ActivityActor.Unknown, Timestamp = Now },
-            new ActivityEvent
+            new ActivityLogEvent { Name = "activity_log.user.login_failed", Actor = ActivityActor.Unknown, Timestamp = Now },
+            new ActivityLogEvent
             {
                 Name = "activity_log.token.created",
                 Actor = ActivityActor.ApiToken("tok-9", "CI token"),
@@ -56,7 +56,7 @@ public sealed class NpgsqlBinaryCopyWriterTests
         rows.Should().HaveCount(written.Count);
         foreach (var original in written)
         {
-            var read = rows.Single(r => r.Id == original.Id).ToActivityEvent();
+            var read = rows.Single(r => r.Id == original.Id).ToActivityLogEvent();
             // JSON equality as the contract defines it (jsonb keeps object keys in its own order).
             string expected = ActivityJsonSerializer.Serialize(original, ActivityJsonFields.All);
             string actual = ActivityJsonSerializer.Serialize(read, ActivityJsonFields.All);
@@ -141,7 +141,7 @@ public sealed class NpgsqlBinaryCopyWriterTests
         await using var services = Create<PgStoreContext>(database);
         var batch = await ProcessedEventsAsync(services, 400);
         var writer = services.GetRequiredService<IActivityBulkWriter>();
-        var rows = batch.Select(StoredActivityEvent.FromActivityEvent).ToList();
+        var rows = batch.Select(StoredActivityLogEvent.FromActivityLogEvent).ToList();
 
         // An earlier attempt stored every third row; the retry brings the whole batch.
         await using (var context = database.NewContext<PgStoreContext>())
@@ -190,7 +190,7 @@ public sealed class NpgsqlBinaryCopyWriterTests
 
         (await database.ScalarAsync<string>("SELECT pg_typeof(changes)::text FROM activity_events LIMIT 1")).Should().Be("text");
         var rows = await database.ReadRowsAsync<PgTextJsonContext>();
-        rows.Select(r => r.ToActivityEvent().Changes.Single().To).Should().HaveCount(5).And.OnlyHaveUniqueItems();
+        rows.Select(r => r.ToActivityLogEvent().Changes.Single().To).Should().HaveCount(5).And.OnlyHaveUniqueItems();
         rows.Select(r => r.Changes).Should().Equal(batch.OrderBy(e => e.Id).Select(e => ActivityJsonParts.SerializeChanges(e.Changes)),
             "text keeps the JSON exactly as written");
     }

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.PostgreSQL.Tests.Support;
 using ActivityLog.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +7,7 @@ using static ActivityLog.EntityFrameworkCore.PostgreSQL.Tests.Support.StoreServi
 
 namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Tests;
 
-/// <summary>The COPY path writes outbox entries in the same transaction as the rows it copies, idempotently.</summary>
+/// <summary>The COPY path writes outbox deliveries in the same transaction as the rows it copies, idempotently.</summary>
 public sealed class OutboxCopyTests
 {
     private const string Destination = "webhooks:even";
@@ -79,7 +79,7 @@ public sealed class OutboxCopyTests
         await command.ExecuteNonQueryAsync();
     }
 
-    private static bool Accepts(ActivityEvent e) => int.Parse(e.Resource!.Value.Id!.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) % 2 == 0;
+    private static bool Accepts(ActivityLogEvent e) => int.Parse(e.Resource!.Value.Id!.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) % 2 == 0;
 
     private static ServiceProvider Build(PostgresDatabase database, CommandLog? log)
     {
@@ -95,6 +95,6 @@ public sealed class OutboxCopyTests
     {
         public string Destination => OutboxCopyTests.Destination;
 
-        public bool Accepts(ActivityEvent activity) => OutboxCopyTests.Accepts(activity);
+        public bool Accepts(ActivityLogEvent activity) => OutboxCopyTests.Accepts(activity);
     }
 }

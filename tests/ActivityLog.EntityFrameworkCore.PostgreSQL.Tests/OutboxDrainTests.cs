@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.PostgreSQL.Tests.Support;
 using ActivityLog.Serialization;
 using ActivityLog.Testing.Postgres;

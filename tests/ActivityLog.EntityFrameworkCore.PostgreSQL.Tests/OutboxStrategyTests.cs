@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.PostgreSQL.Tests.Support;
 using ActivityLog.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
@@ -155,7 +155,7 @@ public sealed class OutboxStrategyTests
         (await first.GetRequiredService<IActivityOutbox>().CountPendingAsync(Destination)).Should().Be(0);
     }
 
-    /// <summary>The event ids of the outbox entries in the order they were written (the entries' ids).</summary>
+    /// <summary>The event ids of the outbox deliveries in the order they were written (the entries' ids).</summary>
     private static async Task<List<Guid>> EntryOrderAsync(PostgresDatabase database)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
@@ -183,7 +183,7 @@ public sealed class OutboxStrategyTests
     }
 
     /// <summary>Writes processed events through the store's queued path (COPY, entries in the same transaction), in batches of 500.</summary>
-    internal static async Task<List<ActivityEvent>> WriteAsync(IServiceProvider services, int count)
+    internal static async Task<List<ActivityLogEvent>> WriteAsync(IServiceProvider services, int count)
     {
         var events = await StoreServices.ProcessedEventsAsync(services, count);
         var sink = services.GetServices<IActivitySink>().Single(s => s.GetType().ToString().Contains("EntityFrameworkActivitySink", StringComparison.Ordinal));
@@ -201,5 +201,5 @@ internal sealed class EverythingSubscriber(string destination) : IActivityOutbox
 {
     public string Destination { get; } = destination;
 
-    public bool Accepts(ActivityEvent activity) => true;
+    public bool Accepts(ActivityLogEvent activity) => true;
 }

@@ -1,4 +1,5 @@
 using ActivityLog.EntityFrameworkCore.PostgreSQL.Tests.Support;
+using ActivityLog.Extensibility;
 using ActivityLog.Testing;
 using ActivityLog.Testing.Postgres;
 using Microsoft.Extensions.DependencyInjection;
@@ -124,7 +125,7 @@ public sealed class PoisonBatchTests
                     new ActivityResource("item", i),
                     [ActivityChange.Of("note", "old", i % 10 == 3 ? "poison" : "fine")],
                     accountId: $"acct_{i}",
-                    context: new ActivityContext { IpAddress = "203.0.113.7", CorrelationId = $"req-{i}" },
+                    context: new ActivityRequestContext { IpAddress = "203.0.113.7", CorrelationId = $"req-{i}" },
                     metadata: new Dictionary<string, object?> { ["note"] = i % 10 == 8 ? "poison" : "fine", ["seq"] = i });
             }
 

@@ -85,9 +85,9 @@ public sealed class ActivitySnapshotTests
     {
         var events = new[]
         {
-            Event(FirstId, Noon, context: new ActivityContext { CorrelationId = "req-1", IpAddress = "203.0.113.7" }),
-            Event(SecondId, Noon, context: new ActivityContext { CorrelationId = "req-2" }),
-            Event(Guid.NewGuid(), Noon, context: new ActivityContext { CorrelationId = "req-1" }),
+            Event(FirstId, Noon, context: new ActivityRequestContext { CorrelationId = "req-1", IpAddress = "203.0.113.7" }),
+            Event(SecondId, Noon, context: new ActivityRequestContext { CorrelationId = "req-2" }),
+            Event(Guid.NewGuid(), Noon, context: new ActivityRequestContext { CorrelationId = "req-1" }),
             Event(Guid.NewGuid(), Noon),
         };
 
@@ -110,7 +110,7 @@ public sealed class ActivitySnapshotTests
             ["client"] = new JsonObject { ["ip_address"] = "198.51.100.1", ["port"] = 443 },
             ["hops"] = new JsonArray(new JsonObject { ["ip_address"] = "203.0.113.7" }),
         };
-        var activity = Event(FirstId, Noon, context: new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8" }, metadata: metadata);
+        var activity = Event(FirstId, Noon, context: new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8" }, metadata: metadata);
         var options = new ActivitySnapshotOptions { Fields = ActivityJsonFields.All };
         options.ScrubKeys.Add("ip_address");
 
@@ -155,19 +155,19 @@ public sealed class ActivitySnapshotTests
     [Fact]
     public void Null_arguments_are_rejected()
     {
-        var many = () => ActivitySnapshot.Render((IEnumerable<ActivityEvent>)null!);
-        var one = () => ActivitySnapshot.Render((ActivityEvent)null!);
+        var many = () => ActivitySnapshot.Render((IEnumerable<ActivityLogEvent>)null!);
+        var one = () => ActivitySnapshot.Render((ActivityLogEvent)null!);
 
         many.Should().Throw<ArgumentNullException>();
         one.Should().Throw<ArgumentNullException>();
     }
 
-    private static ActivityEvent Event(
+    private static ActivityLogEvent Event(
         Guid id,
         DateTimeOffset timestamp,
         ActivityResource? resource = null,
         ActivityActor actor = default,
-        ActivityContext? context = null,
+        ActivityRequestContext? context = null,
         IReadOnlyDictionary<string, object?>? metadata = null) => new()
         {
             Id = id,

@@ -27,7 +27,7 @@ public sealed class CapturedEventsSnapshotTests
             related: [new ActivityResource("sending_stream", "15", "Transactional")],
             changes: [ActivityChange.Of("url", "https://example.com/hook", null), ActivityChange.Of("signing_secret", "s3cr3t", null)],
             accountId: "acme",
-            context: new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5.0", AuthMethod = "GitHub" },
+            context: new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5.0", AuthMethod = "GitHub" },
             metadata: new Dictionary<string, object?> { ["request_path"] = "/webhooks/14", ["retries"] = 2 });
         var events = await host.Capture.FlushAsync();
 

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Testing.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -114,9 +115,9 @@ public sealed class CapturingActivitySinkTests
     public async Task WriteBatchAsync_keeps_events_in_order_and_counts_batches()
     {
         var capture = new CapturingActivitySink();
-        var a = new ActivityEvent { Name = "activity_log.domain.added" };
-        var b = new ActivityEvent { Name = "activity_log.domain.removed" };
-        var c = new ActivityEvent { Name = "activity_log.domain.updated" };
+        var a = new ActivityLogEvent { Name = "activity_log.domain.added" };
+        var b = new ActivityLogEvent { Name = "activity_log.domain.removed" };
+        var c = new ActivityLogEvent { Name = "activity_log.domain.updated" };
 
         await capture.WriteBatchAsync([a, b], CancellationToken.None);
         await capture.WriteBatchAsync([c], CancellationToken.None);

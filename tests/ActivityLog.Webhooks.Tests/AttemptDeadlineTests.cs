@@ -55,7 +55,7 @@ public sealed class AttemptDeadlineTests
         await host.FlushAsync();
         var later = await receiver.NextAsync();
         await WebhookTestHost.WaitAsync(deliveries, 2);
-        ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(later.Body).Single().Resource!.Value.Id.Should().Be("2");
+        ActivityLog.ActivityJsonSerializer.DeserializePayload(later.Body).Single().Resource!.Value.Id.Should().Be("2");
         (await host.Webhooks.CountPendingAsync("main")).Should().Be(0);
         never.TrySetResult();
     }

@@ -86,7 +86,7 @@ public sealed class DeliveryTests
         host.Time.Advance(TimeSpan.FromSeconds(5));
         var request = await receiver.NextAsync();
 
-        ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(request.Body).Should().ContainSingle();
+        ActivityLog.ActivityJsonSerializer.DeserializePayload(request.Body).Should().ContainSingle();
         var logged = host.Logs.GetSnapshot();
         logged.Should().Contain(r => r.Message.Contains("connection failed: ConnectionError", StringComparison.Ordinal));
         logged.Should().NotContain(r => r.Message.Contains("url-borne-token", StringComparison.Ordinal) || (r.Exception != null && r.Exception.ToString().Contains("url-borne-token", StringComparison.Ordinal)), "a URL may carry a token");
@@ -170,7 +170,7 @@ public sealed class DeliveryTests
         var requests = receiver.Requests.ToArray();
         requests.Should().HaveCount(3, "nothing was sent while disabled");
         requests.Skip(1).Select(r => r.WebhookId).Should().Contain(gone.WebhookId, "the kept batch goes out with its own id");
-        requests.Skip(1).Sum(r => ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(r.Body).Count).Should().Be(2);
+        requests.Skip(1).Sum(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body).Count).Should().Be(2);
         (await host.Webhooks.CountPendingAsync("main")).Should().Be(0);
     }
 
@@ -270,7 +270,7 @@ public sealed class DeliveryTests
                 // Processed, but the answer is lost (500): the sender must retry with the same id, and the
                 // receiver, deduplicating by webhook-id, must not process it twice.
                 bodies[request.WebhookId] = request.Text;
-                events.AddRange(ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(request.Body).Select(e => e.Resource!.Value.Id!));
+                events.AddRange(ActivityLog.ActivityJsonSerializer.DeserializePayload(request.Body).Select(e => e.Resource!.Value.Id!));
                 return new ReceiverResponse(500);
             }
         };
@@ -320,7 +320,7 @@ public sealed class DeliveryTests
         }
 
         var received = new List<ReceivedRequest>();
-        while (received.Sum(r => ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(r.Body).Count) < 3)
+        while (received.Sum(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body).Count) < 3)
         {
             received.Add(await fast.NextAsync());
         }
@@ -341,8 +341,8 @@ public sealed class DeliveryTests
 
         await host.StopAsync();
 
-        receiver.Requests.Sum(r => ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(r.Body).Count).Should().Be(35);
-        receiver.Requests.Should().OnlyContain(r => ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(r.Body).Count <= 10);
+        receiver.Requests.Sum(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body).Count).Should().Be(35);
+        receiver.Requests.Should().OnlyContain(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body).Count <= 10);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Internal;
 using Microsoft.Extensions.Time.Testing;
@@ -11,7 +11,7 @@ public sealed class InMemoryOutboxTests
     private static readonly ActivityOutboxClaim Claim = new() { MaxEvents = 2, Lease = TimeSpan.FromMinutes(1) };
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static ActivityEvent Event(int i) => new() { Name = "activity_log.user.updated", Resource = new ActivityResource("user", i, "U") };
+    private static ActivityLogEvent Event(int i) => new() { Name = "activity_log.user.updated", Resource = new ActivityResource("user", i, "U") };
 
     [Fact]
     public async Task A_batch_whose_lease_ran_out_is_claimed_again_with_the_same_id_and_events()

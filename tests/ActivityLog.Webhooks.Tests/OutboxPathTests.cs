@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +50,7 @@ public sealed class OutboxPathTests
             await delivered.WaitForMeasurementsAsync(so.Count + 1, TimeSpan.FromSeconds(30));
         }
 
-        var byPath = receiver.Requests.GroupBy(r => r.Path).ToDictionary(g => g.Key, g => g.SelectMany(r => Serialization.ActivityJsonSerializer.DeserializePayload(r.Body)).Select(e => e.Name).ToList());
+        var byPath = receiver.Requests.GroupBy(r => r.Path).ToDictionary(g => g.Key, g => g.SelectMany(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body)).Select(e => e.Name).ToList());
         byPath["/code"].Should().Equal("activity_log.user.updated");
         byPath["/config"].Should().BeEquivalentTo("activity_log.user.updated", "activity_log.domain.added");
         store.Should().NotBeNull("the registered outbox was used");
@@ -76,10 +76,10 @@ public sealed class OutboxPathTests
             .Should().Contain("hidden have no outbox subscriber").And.Contain("AddWebhooks(configuration)");
     }
 
-    /// <summary>Writes outbox entries per accepting subscriber and notifies, as a store does in its transaction.</summary>
+    /// <summary>Writes outbox deliveries per accepting subscriber and notifies, as a store does in its transaction.</summary>
     private sealed class StandInStoreSink(IActivityOutbox outbox, IEnumerable<IActivityOutboxSubscriber> subscribers, ActivityOutboxSignal signal) : IActivitySink
     {
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             var store = (InMemoryActivityOutbox)outbox;
             foreach (var activity in batch)

@@ -52,7 +52,7 @@ public sealed class StoreEndToEndTests
         await WebhookTestHost.WaitAsync(deliveries, 1);
 
         again.WebhookId.Should().Be(firstId);
-        Serialization.ActivityJsonSerializer.DeserializePayload(again.Body).Should().HaveCount(10);
+        ActivityLog.ActivityJsonSerializer.DeserializePayload(again.Body).Should().HaveCount(10);
         (await second.Webhooks.CountPendingAsync("main")).Should().Be(0);
     }
 
@@ -83,7 +83,7 @@ public sealed class StoreEndToEndTests
                     overlaps.Add(request.WebhookId);
                 }
 
-                events.AddRange(Serialization.ActivityJsonSerializer.DeserializePayload(request.Body).Select(e => e.Resource!.Value.Id!));
+                events.AddRange(ActivityLog.ActivityJsonSerializer.DeserializePayload(request.Body).Select(e => e.Resource!.Value.Id!));
             }
         };
         // Simulated receiver latency, so that the two instances' claims overlap in time.

@@ -29,7 +29,7 @@ public sealed class UnserializableEventTests
         await WebhookTestHost.WaitAsync(deadLetters, 1);
         await deliveries.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
 
-        var delivered = receiver.Requests.SelectMany(r => ActivityLog.Serialization.ActivityJsonSerializer.DeserializePayload(r.Body)).ToList();
+        var delivered = receiver.Requests.SelectMany(r => ActivityLog.ActivityJsonSerializer.DeserializePayload(r.Body)).ToList();
         delivered.Select(e => e.Resource!.Value.Id).Should().Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         deliveries.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(20);
         receiver.Requests.Should().ContainSingle("the twenty valid events went out as one batch");
@@ -47,7 +47,7 @@ public sealed class UnserializableEventTests
         receiver.Requests.Should().HaveCount(2, "the endpoint goes on delivering");
     }
 
-    private static ActivityEvent Event(int id, DateTimeOffset at, object? to) => new()
+    private static ActivityLogEvent Event(int id, DateTimeOffset at, object? to) => new()
     {
         Id = Guid.CreateVersion7(at),
         Name = "activity_log.user.updated",

@@ -95,7 +95,7 @@ internal sealed class ActivityHttpContextReader
     }
 
     /// <summary>IP address, user agent, auth method and the trace id as correlation id.</summary>
-    public ActivityContext ReadContext(HttpContext context)
+    public ActivityRequestContext ReadContext(HttpContext context)
     {
         var user = context.User;
         string? authMethod = null;
@@ -113,7 +113,7 @@ internal sealed class ActivityHttpContextReader
         }
 
         var activity = Activity.Current;
-        return new ActivityContext
+        return new ActivityRequestContext
         {
             IpAddress = _captureIp ? context.Connection.RemoteIpAddress?.ToString() : null,
             UserAgent = userAgent,

@@ -22,7 +22,7 @@ internal static class ActivityLogCsv
     // RFC 4180's own reasons to quote, plus the separators other spreadsheets split on.
     private static readonly SearchValues<char> MustQuote = SearchValues.Create(",;\t\"\r\n");
 
-    public static void AppendRow(StringBuilder line, ActivityEvent activity, ActivityDescriptionFormatter formatter)
+    public static void AppendRow(StringBuilder line, ActivityLogEvent activity, ActivityDescriptionFormatter formatter)
     {
         Cell(line, activity.Id.ToString("D"), first: true);
         Cell(line, activity.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));

@@ -41,7 +41,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
 
         var request = context.Request.Query;
         var filters = new ActivityLogPageRenderer.Filters(Value(request, "actor"), Value(request, "resource"), Value(request, "event"));
-        IReadOnlyList<ActivityEvent> events = [];
+        IReadOnlyList<ActivityLogEvent> events = [];
         string? nextCursor = null;
         string? error = null;
         try
@@ -120,7 +120,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
             return;
         }
 
-        IAsyncEnumerable<ActivityEvent> events;
+        IAsyncEnumerable<ActivityLogEvent> events;
         try
         {
             var query = ActivityLogRequestFilters.FromApi(caller.AccountId, context.Request.Query, options.PageSize);
@@ -146,7 +146,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         AspNetCoreLog.Exported(Logger(context), rows, format);
     }
 
-    private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events)
+    private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityLogEvent> events)
     {
         var body = context.Response.BodyWriter;
         var writer = new Utf8JsonWriter(body, _writerOptions);
@@ -162,7 +162,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         }).ConfigureAwait(false);
     }
 
-    private static Task<long> WriteCsvAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, ActivityDescriptionFormatter formatter)
+    private static Task<long> WriteCsvAsync(HttpContext context, IAsyncEnumerable<ActivityLogEvent> events, ActivityDescriptionFormatter formatter)
     {
         var body = context.Response.BodyWriter;
         long header = Encoding.UTF8.GetBytes(ActivityLogCsv.Header, body);
@@ -185,7 +185,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
     /// Writes one row per event with <paramref name="writeRow"/> (which returns the bytes it wrote), flushing to the
     /// client every <see cref="ExportFlushBytes"/> and at the end; returns the row count.
     /// </summary>
-    private static async Task<long> WriteRowsAsync(HttpContext context, IAsyncEnumerable<ActivityEvent> events, long pending, Func<ActivityEvent, long> writeRow)
+    private static async Task<long> WriteRowsAsync(HttpContext context, IAsyncEnumerable<ActivityLogEvent> events, long pending, Func<ActivityLogEvent, long> writeRow)
     {
         var body = context.Response.BodyWriter;
         long rows = 0;

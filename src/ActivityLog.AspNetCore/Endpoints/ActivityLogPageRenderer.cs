@@ -79,7 +79,7 @@ internal static class ActivityLogPageRenderer
     public static string Render(
         string title,
         Filters filters,
-        IReadOnlyList<ActivityEvent> events,
+        IReadOnlyList<ActivityLogEvent> events,
         string? nextCursor,
         string? error,
         ActivityDescriptionFormatter formatter,
@@ -138,7 +138,7 @@ internal static class ActivityLogPageRenderer
         return html.ToString();
     }
 
-    private static void Row(StringBuilder html, ActivityEvent activity, ActivityDescriptionFormatter formatter, string someone)
+    private static void Row(StringBuilder html, ActivityLogEvent activity, ActivityDescriptionFormatter formatter, string someone)
     {
         var actor = activity.Actor;
         string actorName = actor.IsUnknown || string.IsNullOrWhiteSpace(actor.Name) ? someone : actor.Name;
@@ -179,7 +179,7 @@ internal static class ActivityLogPageRenderer
 
     // The unknown actor's name comes from the formatter, so a host that renamed "Someone" sees its own word here too.
     private const string UnknownSuffix = " x.";
-    private static readonly ActivityEvent Someone = new() { Name = "activity_log.page.placeholder", Description = "x" };
+    private static readonly ActivityLogEvent Someone = new() { Name = "activity_log.page.placeholder", Description = "x" };
 
     private static void Input(StringBuilder html, string label, string name, string? value, string placeholder)
     {

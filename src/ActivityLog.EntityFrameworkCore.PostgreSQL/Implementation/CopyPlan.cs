@@ -17,7 +17,7 @@ internal sealed class CopyPlan
     /// <summary>The temporary table's name; it lives in the session's own <c>pg_temp</c> schema.</summary>
     private const string StagingTable = "activitylog_ingest";
 
-    private static readonly ConditionalWeakTable<IModel, Entry> Plans = [];
+    private static readonly ConditionalWeakTable<IModel, Cached> Plans = [];
 
     private CopyPlan(string directCopy, string createStaging, string copy, string insert, CopyColumn[] columns)
     {
@@ -47,17 +47,17 @@ internal sealed class CopyPlan
     public static CopyPlan? For(DbContext context)
     {
         var model = context.Model;
-        if (!Plans.TryGetValue(model, out var entry))
+        if (!Plans.TryGetValue(model, out var cached))
         {
-            entry = Plans.GetValue(model, m => new Entry(TryCreate(m, context.GetService<ISqlGenerationHelper>())));
+            cached = Plans.GetValue(model, m => new Cached(TryCreate(m, context.GetService<ISqlGenerationHelper>())));
         }
 
-        return entry.Plan;
+        return cached.Plan;
     }
 
     internal static CopyPlan? TryCreate(IModel model, ISqlGenerationHelper sql)
     {
-        var entityType = model.FindEntityType(typeof(StoredActivityEvent));
+        var entityType = model.FindEntityType(typeof(StoredActivityLogEvent));
         if (entityType is null)
         {
             return null;
@@ -106,26 +106,26 @@ internal sealed class CopyPlan
             [.. columns]);
     }
 
-    private sealed record Entry(CopyPlan? Plan);
+    private sealed record Cached(CopyPlan? Plan);
 }
 
 /// <summary>One column of the COPY stream: its name, its store type and how a row's value is written in binary.</summary>
-internal sealed record CopyColumn(string Name, string StoreType, Func<NpgsqlBinaryImporter, StoredActivityEvent, CancellationToken, Task> Write)
+internal sealed record CopyColumn(string Name, string StoreType, Func<NpgsqlBinaryImporter, StoredActivityLogEvent, CancellationToken, Task> Write)
 {
-    /// <summary>The writer for a property of <see cref="StoredActivityEvent"/> stored in a column of that type, or <see langword="null"/>.</summary>
+    /// <summary>The writer for a property of <see cref="StoredActivityLogEvent"/> stored in a column of that type, or <see langword="null"/>.</summary>
     public static CopyColumn? Create(string property, string storeType)
     {
         string type = BaseType(storeType);
         return property switch
         {
-            nameof(StoredActivityEvent.Id) when type == "uuid" =>
+            nameof(StoredActivityLogEvent.Id) when type == "uuid" =>
                 new(property, storeType, static (w, r, ct) => w.WriteAsync(r.Id, NpgsqlDbType.Uuid, ct)),
-            nameof(StoredActivityEvent.OccurredAt) when type is "timestamp with time zone" or "timestamptz" =>
+            nameof(StoredActivityLogEvent.OccurredAt) when type is "timestamp with time zone" or "timestamptz" =>
                 new(property, storeType, static (w, r, ct) => w.WriteAsync(r.OccurredAt, NpgsqlDbType.TimestampTz, ct)),
-            nameof(StoredActivityEvent.OccurredAt) when type is "timestamp without time zone" or "timestamp" =>
+            nameof(StoredActivityLogEvent.OccurredAt) when type is "timestamp without time zone" or "timestamp" =>
                 // Npgsql refuses a UTC DateTime for a column without time zone; the value is UTC either way.
                 new(property, storeType, static (w, r, ct) => w.WriteAsync(DateTime.SpecifyKind(r.OccurredAt, DateTimeKind.Unspecified), NpgsqlDbType.Timestamp, ct)),
-            nameof(StoredActivityEvent.ActorIdIsNumber) when type is "boolean" or "bool" =>
+            nameof(StoredActivityLogEvent.ActorIdIsNumber) when type is "boolean" or "bool" =>
                 new(property, storeType, static (w, r, ct) => w.WriteAsync(r.ActorIdIsNumber, NpgsqlDbType.Boolean, ct)),
             _ when StringProperty(property) is { } get && TextType(type) is { } dbType =>
                 new(property, storeType, (w, r, ct) => get(r) is { } value ? w.WriteAsync(value, dbType, ct) : w.WriteNullAsync(ct)),
@@ -133,21 +133,21 @@ internal sealed record CopyColumn(string Name, string StoreType, Func<NpgsqlBina
         };
     }
 
-    private static Func<StoredActivityEvent, string?>? StringProperty(string property) => property switch
+    private static Func<StoredActivityLogEvent, string?>? StringProperty(string property) => property switch
     {
-        nameof(StoredActivityEvent.AccountId) => static r => r.AccountId,
-        nameof(StoredActivityEvent.Name) => static r => r.Name,
-        nameof(StoredActivityEvent.Description) => static r => r.Description,
-        nameof(StoredActivityEvent.ActorType) => static r => r.ActorType,
-        nameof(StoredActivityEvent.ActorId) => static r => r.ActorId,
-        nameof(StoredActivityEvent.ActorName) => static r => r.ActorName,
-        nameof(StoredActivityEvent.ResourceType) => static r => r.ResourceType,
-        nameof(StoredActivityEvent.ResourceId) => static r => r.ResourceId,
-        nameof(StoredActivityEvent.ResourceName) => static r => r.ResourceName,
-        nameof(StoredActivityEvent.RelatedResources) => static r => r.RelatedResources,
-        nameof(StoredActivityEvent.Changes) => static r => r.Changes,
-        nameof(StoredActivityEvent.Context) => static r => r.Context,
-        nameof(StoredActivityEvent.Metadata) => static r => r.Metadata,
+        nameof(StoredActivityLogEvent.AccountId) => static r => r.AccountId,
+        nameof(StoredActivityLogEvent.Name) => static r => r.Name,
+        nameof(StoredActivityLogEvent.Description) => static r => r.Description,
+        nameof(StoredActivityLogEvent.ActorType) => static r => r.ActorType,
+        nameof(StoredActivityLogEvent.ActorId) => static r => r.ActorId,
+        nameof(StoredActivityLogEvent.ActorName) => static r => r.ActorName,
+        nameof(StoredActivityLogEvent.ResourceType) => static r => r.ResourceType,
+        nameof(StoredActivityLogEvent.ResourceId) => static r => r.ResourceId,
+        nameof(StoredActivityLogEvent.ResourceName) => static r => r.ResourceName,
+        nameof(StoredActivityLogEvent.RelatedResources) => static r => r.RelatedResources,
+        nameof(StoredActivityLogEvent.Changes) => static r => r.Changes,
+        nameof(StoredActivityLogEvent.Context) => static r => r.Context,
+        nameof(StoredActivityLogEvent.Metadata) => static r => r.Metadata,
         _ => null,
     };
 

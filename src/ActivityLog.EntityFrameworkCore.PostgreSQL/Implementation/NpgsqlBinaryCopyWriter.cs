@@ -19,9 +19,9 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 /// store for the first time, nearly all of them, skip it; a retry after a lost commit reply pays it once.
 /// </para>
 /// <para>
-/// When the store writes outbox entries with the batch, it calls the writer inside a transaction it began, with only the
+/// When the store writes outbox deliveries with the batch, it calls the writer inside a transaction it began, with only the
 /// rows not yet stored: the writer then runs one direct <c>COPY</c> in that transaction and leaves the commit (with the
-/// entries) to the store.
+/// deliveries) to the store.
 /// </para>
 /// </remarks>
 internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWriter> logger) : IActivityBulkWriter
@@ -32,7 +32,7 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         return context.Database.IsNpgsql() && CopyPlan.For(context) is not null;
     }
 
-    public async Task WriteAsync(DbContext context, IReadOnlyList<StoredActivityEvent> rows, CancellationToken cancellationToken)
+    public async Task WriteAsync(DbContext context, IReadOnlyList<StoredActivityLogEvent> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(rows);
@@ -41,7 +41,7 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         var database = context.Database;
         if (database.CurrentTransaction is not null)
         {
-            // The store's own transaction (outbox entries go in with the rows): it checked which rows are new, so one
+            // The store's own transaction (outbox deliveries go in with the rows): it checked which rows are new, so one
             // COPY is enough, and a unique violation fails that transaction as a whole, to be retried.
             await CopyAsync((NpgsqlConnection)database.GetDbConnection(), plan.DirectCopySql, plan, rows, cancellationToken).ConfigureAwait(false);
             return;
@@ -73,7 +73,7 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         Microsoft.EntityFrameworkCore.Infrastructure.DatabaseFacade database,
         NpgsqlConnection connection,
         CopyPlan plan,
-        IReadOnlyList<StoredActivityEvent> rows,
+        IReadOnlyList<StoredActivityLogEvent> rows,
         CancellationToken cancellationToken)
     {
         var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -90,7 +90,7 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         }
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, string copySql, CopyPlan plan, IReadOnlyList<StoredActivityEvent> rows, CancellationToken cancellationToken)
+    private static async Task CopyAsync(NpgsqlConnection connection, string copySql, CopyPlan plan, IReadOnlyList<StoredActivityLogEvent> rows, CancellationToken cancellationToken)
     {
         var importer = await connection.BeginBinaryImportAsync(copySql, cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -8,9 +8,9 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 
 /// <summary>
 /// The outbox's claim and completion on PostgreSQL in few round trips: a claim is one statement that leases a due
-/// batch, or locks the oldest unbatched entries, and returns the events (<see cref="OutboxPlan.ClaimSql"/>); one that
+/// batch, or locks the oldest unbatched deliveries, and returns the events (<see cref="OutboxPlan.ClaimSql"/>); one that
 /// forms the new batches (<see cref="OutboxPlan.FormSql"/>); and the commit. A completion is one <c>DELETE</c> of the
-/// batch and its entries.
+/// batch and its deliveries.
 /// </summary>
 /// <remarks>
 /// The byte limit is measured by the caller's <see cref="ActivityOutboxClaim.MeasureBytes"/>, so new batches are cut on
@@ -51,12 +51,12 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
 
                 if (claimed.DueBatch is { } due)
                 {
-                    var events = new List<ActivityEvent>(claimed.Members.Count);
+                    var events = new List<ActivityLogEvent>(claimed.Members.Count);
                     foreach (var (_, row) in claimed.Members)
                     {
                         if (row is not null)
                         {
-                            events.Add(row.ToActivityEvent());
+                            events.Add(row.ToActivityLogEvent());
                         }
                     }
 
@@ -76,7 +76,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
                 await FormAsync(connection, transaction, plan, destination, formed, now, leaseExpires, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return formed.Batches.Count == 0
-                    ? OutboxClaimOutcome.Lost // only entries whose events are gone: dropped; look again
+                    ? OutboxClaimOutcome.Lost // only deliveries whose events are gone: dropped; look again
                     : new OutboxClaimOutcome(formed.Batches[0], TryAgain: false) { Ahead = formed.Batches[1..] };
             }
         }
@@ -93,7 +93,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // One statement is one transaction: the batch and its entries go together.
+            // One statement is one transaction: the batch and its deliveries go together.
             await CompleteAsync((NpgsqlConnection)database.GetDbConnection(), null, plan, batch.Destination, batch.Id, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -103,44 +103,44 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
     }
 
     /// <summary>
-    /// Cuts the locked entries, oldest first, into at most <paramref name="maxBatches"/> batches within the limits (each
-    /// with at least one event); an entry whose event is gone joins the batch being formed and is deleted with it.
-    /// Entries past the last batch stay unbatched (their locks end with the transaction).
+    /// Cuts the locked deliveries, oldest first, into at most <paramref name="maxBatches"/> batches within the limits (each
+    /// with at least one event); a delivery whose event is gone joins the batch being formed and is deleted with it.
+    /// Deliveries past the last batch stay unbatched (their locks end with the transaction).
     /// </summary>
     private static Formed Form(
-        List<(long EntryId, StoredActivityEvent? Row)> members, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, string destination, DateTimeOffset lease)
+        List<(long DeliveryId, StoredActivityLogEvent? Row)> members, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, string destination, DateTimeOffset lease)
     {
         var batches = new List<ActivityOutboxBatch>();
-        var entries = new List<long>(members.Count);
-        var entryBatches = new List<Guid>(members.Count);
+        var deliveries = new List<long>(members.Count);
+        var deliveryBatches = new List<Guid>(members.Count);
         var orphans = new List<long>();
-        var events = new List<ActivityEvent>(Math.Min(claim.MaxEvents, members.Count));
-        var pendingEntries = new List<long>();
+        var events = new List<ActivityLogEvent>(Math.Min(claim.MaxEvents, members.Count));
+        var pendingDeliveries = new List<long>();
         long bytes = 0;
         for (int i = 0; i < members.Count; i++)
         {
-            var (entryId, row) = members[i];
+            var (deliveryId, row) = members[i];
             if (row is null)
             {
-                pendingEntries.Add(entryId);
+                pendingDeliveries.Add(deliveryId);
                 continue;
             }
 
-            var activityEvent = row.ToActivityEvent();
+            var activityEvent = row.ToActivityLogEvent();
             long size = claim.MeasureBytes is { } measure ? measure(activityEvent) : 0;
             if (events.Count > 0 && (events.Count >= claim.MaxEvents || bytes + size > claim.MaxBytes))
             {
                 Close();
                 if (batches.Count == maxBatches)
                 {
-                    pendingEntries.Clear();
+                    pendingDeliveries.Clear();
                     break;
                 }
             }
 
             bytes += size;
             events.Add(activityEvent);
-            pendingEntries.Add(entryId);
+            pendingDeliveries.Add(deliveryId);
         }
 
         if (events.Count > 0)
@@ -149,29 +149,29 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         }
         else if (batches.Count < maxBatches)
         {
-            // Entries whose events are gone and that no batch can take any more: drop them now.
-            orphans.AddRange(pendingEntries);
+            // Deliveries whose events are gone and that no batch can take any more: drop them now.
+            orphans.AddRange(pendingDeliveries);
         }
 
-        return new Formed(batches, entries, entryBatches, orphans);
+        return new Formed(batches, deliveries, deliveryBatches, orphans);
 
         void Close()
         {
             var id = Guid.CreateVersion7(utcNow);
             batches.Add(new ActivityOutboxBatch(id, destination, 0, [.. events], lease));
-            foreach (long entry in pendingEntries)
+            foreach (long delivery in pendingDeliveries)
             {
-                entries.Add(entry);
-                entryBatches.Add(id);
+                deliveries.Add(delivery);
+                deliveryBatches.Add(id);
             }
 
             events.Clear();
-            pendingEntries.Clear();
+            pendingDeliveries.Clear();
             bytes = 0;
         }
     }
 
-    /// <summary>Runs the claim statement: the due batch (if one was leased) and its or the unbatched entries, with their rows (null where the event is gone).</summary>
+    /// <summary>Runs the claim statement: the due batch (if one was leased) and its or the unbatched deliveries, with their rows (null where the event is gone).</summary>
     private static async Task<Claimed> ReadClaimAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
@@ -197,7 +197,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
             {
                 Guid? due = null;
                 int attempt = 0;
-                var members = new List<(long, StoredActivityEvent?)>();
+                var members = new List<(long, StoredActivityLogEvent?)>();
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     if (!reader.IsDBNull(0))
@@ -206,7 +206,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
                         attempt = reader.GetInt32(1);
                     }
 
-                    // A due batch without entries comes as one row with a null entry: it is dropped like one whose events are gone.
+                    // A due batch without deliveries comes as one row with a null delivery: it is dropped like one whose events are gone.
                     members.Add((reader.IsDBNull(2) ? 0 : reader.GetInt64(2), reader.IsDBNull(3) ? null : plan.Read(reader)));
                 }
 
@@ -226,8 +226,8 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
             command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
             command.Parameters.Add(new NpgsqlParameter<DateTime>("lease", NpgsqlDbType.TimestampTz) { TypedValue = leaseExpires });
             command.Parameters.Add(new NpgsqlParameter<Guid[]>("batches", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. formed.Batches.Select(b => b.Id)] });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. formed.Entries] });
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("entry_batches", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. formed.EntryBatches] });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("deliveries", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. formed.Deliveries] });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("delivery_batches", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. formed.DeliveryBatches] });
             command.Parameters.Add(new NpgsqlParameter<long[]>("orphans", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. formed.Orphans] });
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -247,7 +247,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         }
     }
 
-    private sealed record Claimed(Guid? DueBatch, int Attempt, List<(long EntryId, StoredActivityEvent? Row)> Members);
+    private sealed record Claimed(Guid? DueBatch, int Attempt, List<(long DeliveryId, StoredActivityLogEvent? Row)> Members);
 
-    private sealed record Formed(List<ActivityOutboxBatch> Batches, List<long> Entries, List<Guid> EntryBatches, List<long> Orphans);
+    private sealed record Formed(List<ActivityOutboxBatch> Batches, List<long> Deliveries, List<Guid> DeliveryBatches, List<long> Orphans);
 }

@@ -14,10 +14,10 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 /// </summary>
 internal sealed class OutboxPlan
 {
-    /// <summary>The columns the claim returns before the event's: batch id, attempt, entry id, the event's id (null when the event is gone).</summary>
+    /// <summary>The columns the claim returns before the event's: batch id, attempt, delivery id, the event's id (null when the event is gone).</summary>
     public const int EventOffset = 4;
 
-    private static readonly ConditionalWeakTable<IModel, Entry> Plans = [];
+    private static readonly ConditionalWeakTable<IModel, Cached> Plans = [];
 
     private OutboxPlan(string claim, string form, string complete, EventColumn[] columns)
     {
@@ -28,27 +28,27 @@ internal sealed class OutboxPlan
     }
 
     /// <summary>
-    /// One statement that leases the destination's oldest due batch and returns its entries with their events, or, when
-    /// none is due, locks its oldest unbatched entries (at most <c>@n</c>) and returns them with their events, for the
+    /// One statement that leases the destination's oldest due batch and returns its deliveries with their events, or, when
+    /// none is due, locks its oldest unbatched deliveries (at most <c>@n</c>) and returns them with their events, for the
     /// caller to cut into batches. Parameters: <c>@d</c> destination, <c>@s</c> the pending status, <c>@now</c>,
-    /// <c>@lease</c> the lease's expiry, <c>@n</c> the most entries.
+    /// <c>@lease</c> the lease's expiry, <c>@n</c> the most deliveries.
     /// </summary>
     /// <remarks>
-    /// Both the due batch and the entries are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass
-    /// over each other's rows. One row per entry, oldest first: the due batch's id and attempt (null for an unbatched
-    /// entry), the entry's id, then the event's columns, null where the event is gone; a due batch without entries
-    /// comes as one row with a null entry.
+    /// Both the due batch and the deliveries are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass
+    /// over each other's rows. One row per delivery, oldest first: the due batch's id and attempt (null for an unbatched
+    /// delivery), the delivery's id, then the event's columns, null where the event is gone; a due batch without deliveries
+    /// comes as one row with a null delivery.
     /// </remarks>
     public string ClaimSql { get; }
 
     /// <summary>
-    /// Forms the batches of the entries the claim locked, in one statement: inserts batches <c>@batches</c> (pending,
-    /// attempt 0, leased until <c>@lease</c>), joins entries <c>@entries</c> to <c>@entry_batches</c> and deletes the
-    /// <c>@orphans</c> (entries whose events are gone and that no batch took).
+    /// Forms the batches of the deliveries the claim locked, in one statement: inserts batches <c>@batches</c> (pending,
+    /// attempt 0, leased until <c>@lease</c>), joins deliveries <c>@deliveries</c> to <c>@delivery_batches</c> and deletes the
+    /// <c>@orphans</c> (deliveries whose events are gone and that no batch took).
     /// </summary>
     public string FormSql { get; }
 
-    /// <summary>Deletes batch <c>@b</c> of destination <c>@d</c> and its entries in one statement (delivered, or nothing left to send).</summary>
+    /// <summary>Deletes batch <c>@b</c> of destination <c>@d</c> and its deliveries in one statement (delivered, or nothing left to send).</summary>
     public string CompleteSql { get; }
 
     /// <summary>The event's columns, in the order the claim returns them after <see cref="EventOffset"/>.</summary>
@@ -58,20 +58,20 @@ internal sealed class OutboxPlan
     public static OutboxPlan? For(DbContext context)
     {
         var model = context.Model;
-        if (!Plans.TryGetValue(model, out var entry))
+        if (!Plans.TryGetValue(model, out var cached))
         {
-            entry = Plans.GetValue(model, m => new Entry(TryCreate(m, context.GetService<ISqlGenerationHelper>())));
+            cached = Plans.GetValue(model, m => new Cached(TryCreate(m, context.GetService<ISqlGenerationHelper>())));
         }
 
-        return entry.Plan;
+        return cached.Plan;
     }
 
     internal static OutboxPlan? TryCreate(IModel model, ISqlGenerationHelper sql)
     {
-        var events = model.FindEntityType(typeof(StoredActivityEvent));
-        var entries = model.FindEntityType(typeof(OutboxEntryRow));
+        var events = model.FindEntityType(typeof(StoredActivityLogEvent));
+        var deliveries = model.FindEntityType(typeof(OutboxDeliveryRow));
         var batches = model.FindEntityType(typeof(OutboxBatchRow));
-        if (events is null || entries is null || batches is null)
+        if (events is null || deliveries is null || batches is null)
         {
             return null;
         }
@@ -101,14 +101,14 @@ internal sealed class OutboxPlan
             return null;
         }
 
-        string e = sql.DelimitIdentifier(entries.GetTableName()!, entries.GetSchema());
+        string e = sql.DelimitIdentifier(deliveries.GetTableName()!, deliveries.GetSchema());
         string b = sql.DelimitIdentifier(batches.GetTableName()!, batches.GetSchema());
         string v = sql.DelimitIdentifier(table.Name, table.Schema);
         string select = string.Join(", ", columns.Select(c => "v." + sql.DelimitIdentifier(c.Column)));
         string vid = "v." + sql.DelimitIdentifier(keyColumn);
 
         // The outbox tables' column names are fixed by OutboxModel; only their table names and schema vary. The events
-        // are read by key one entry at a time (LATERAL … LIMIT 1): for a few thousand entries the planner otherwise
+        // are read by key one delivery at a time (LATERAL … LIMIT 1): for a few thousand deliveries the planner otherwise
         // prefers hashing the whole events table, which costs more the longer the log grows.
         string claim = $"""
             WITH due AS (
@@ -145,7 +145,7 @@ internal sealed class OutboxPlan
                 SELECT id, @d, 0, @s, @now, @lease, @now FROM unnest(@batches) AS id),
             joined AS (
                 UPDATE {e} AS e SET batch_id = m.batch_id
-                FROM unnest(@entries, @entry_batches) AS m(id, batch_id)
+                FROM unnest(@deliveries, @delivery_batches) AS m(id, batch_id)
                 WHERE e.id = m.id AND e.destination = @d AND e.batch_id IS NULL)
             DELETE FROM {e} WHERE id = ANY(@orphans) AND destination = @d AND batch_id IS NULL
             """;
@@ -157,9 +157,9 @@ internal sealed class OutboxPlan
     }
 
     /// <summary>Reads the event columns of the current row (from <see cref="EventOffset"/>) into a new row object.</summary>
-    public StoredActivityEvent Read(DbDataReader reader)
+    public StoredActivityLogEvent Read(DbDataReader reader)
     {
-        var row = new StoredActivityEvent();
+        var row = new StoredActivityLogEvent();
         for (int i = 0; i < Columns.Count; i++)
         {
             int ordinal = EventOffset + i;
@@ -172,34 +172,34 @@ internal sealed class OutboxPlan
         return row;
     }
 
-    private sealed record Entry(OutboxPlan? Plan);
+    private sealed record Cached(OutboxPlan? Plan);
 }
 
 /// <summary>One event column the claim returns: its name and how its value is read into the row.</summary>
-internal sealed record EventColumn(string Column, Action<DbDataReader, int, StoredActivityEvent> Read)
+internal sealed record EventColumn(string Column, Action<DbDataReader, int, StoredActivityLogEvent> Read)
 {
-    /// <summary>The reader for a property of <see cref="StoredActivityEvent"/>, or <see langword="null"/> for one it does not know.</summary>
+    /// <summary>The reader for a property of <see cref="StoredActivityLogEvent"/>, or <see langword="null"/> for one it does not know.</summary>
     public static EventColumn? Create(string property, string column)
     {
-        Action<DbDataReader, int, StoredActivityEvent>? read = property switch
+        Action<DbDataReader, int, StoredActivityLogEvent>? read = property switch
         {
-            nameof(StoredActivityEvent.Id) => static (r, i, row) => row.Id = r.GetGuid(i),
+            nameof(StoredActivityLogEvent.Id) => static (r, i, row) => row.Id = r.GetGuid(i),
             // timestamptz reads as UTC; a column without time zone holds UTC too (the COPY writer's convention).
-            nameof(StoredActivityEvent.OccurredAt) => static (r, i, row) => row.OccurredAt = DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc),
-            nameof(StoredActivityEvent.ActorIdIsNumber) => static (r, i, row) => row.ActorIdIsNumber = r.GetBoolean(i),
-            nameof(StoredActivityEvent.AccountId) => static (r, i, row) => row.AccountId = r.GetString(i),
-            nameof(StoredActivityEvent.Name) => static (r, i, row) => row.Name = r.GetString(i),
-            nameof(StoredActivityEvent.Description) => static (r, i, row) => row.Description = r.GetString(i),
-            nameof(StoredActivityEvent.ActorType) => static (r, i, row) => row.ActorType = r.GetString(i),
-            nameof(StoredActivityEvent.ActorId) => static (r, i, row) => row.ActorId = r.GetString(i),
-            nameof(StoredActivityEvent.ActorName) => static (r, i, row) => row.ActorName = r.GetString(i),
-            nameof(StoredActivityEvent.ResourceType) => static (r, i, row) => row.ResourceType = r.GetString(i),
-            nameof(StoredActivityEvent.ResourceId) => static (r, i, row) => row.ResourceId = r.GetString(i),
-            nameof(StoredActivityEvent.ResourceName) => static (r, i, row) => row.ResourceName = r.GetString(i),
-            nameof(StoredActivityEvent.RelatedResources) => static (r, i, row) => row.RelatedResources = r.GetString(i),
-            nameof(StoredActivityEvent.Changes) => static (r, i, row) => row.Changes = r.GetString(i),
-            nameof(StoredActivityEvent.Context) => static (r, i, row) => row.Context = r.GetString(i),
-            nameof(StoredActivityEvent.Metadata) => static (r, i, row) => row.Metadata = r.GetString(i),
+            nameof(StoredActivityLogEvent.OccurredAt) => static (r, i, row) => row.OccurredAt = DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc),
+            nameof(StoredActivityLogEvent.ActorIdIsNumber) => static (r, i, row) => row.ActorIdIsNumber = r.GetBoolean(i),
+            nameof(StoredActivityLogEvent.AccountId) => static (r, i, row) => row.AccountId = r.GetString(i),
+            nameof(StoredActivityLogEvent.Name) => static (r, i, row) => row.Name = r.GetString(i),
+            nameof(StoredActivityLogEvent.Description) => static (r, i, row) => row.Description = r.GetString(i),
+            nameof(StoredActivityLogEvent.ActorType) => static (r, i, row) => row.ActorType = r.GetString(i),
+            nameof(StoredActivityLogEvent.ActorId) => static (r, i, row) => row.ActorId = r.GetString(i),
+            nameof(StoredActivityLogEvent.ActorName) => static (r, i, row) => row.ActorName = r.GetString(i),
+            nameof(StoredActivityLogEvent.ResourceType) => static (r, i, row) => row.ResourceType = r.GetString(i),
+            nameof(StoredActivityLogEvent.ResourceId) => static (r, i, row) => row.ResourceId = r.GetString(i),
+            nameof(StoredActivityLogEvent.ResourceName) => static (r, i, row) => row.ResourceName = r.GetString(i),
+            nameof(StoredActivityLogEvent.RelatedResources) => static (r, i, row) => row.RelatedResources = r.GetString(i),
+            nameof(StoredActivityLogEvent.Changes) => static (r, i, row) => row.Changes = r.GetString(i),
+            nameof(StoredActivityLogEvent.Context) => static (r, i, row) => row.Context = r.GetString(i),
+            nameof(StoredActivityLogEvent.Metadata) => static (r, i, row) => row.Metadata = r.GetString(i),
             _ => null,
         };
         return read is null ? null : new EventColumn(column, read);

@@ -1,3 +1,4 @@
+using ActivityLog;
 using ActivityLog.EntityFrameworkCore;
 using ActivityLog.EntityFrameworkCore.ChangeCapture;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;

@@ -19,8 +19,8 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// </summary>
 /// <remarks>
 /// <para>
-/// In <c>SavingChanges</c> the events run through <see cref="IActivityEventProcessor"/> and become
-/// <see cref="StoredActivityEvent"/> rows added to the change tracker, so EF Core writes them in the same batch and
+/// In <c>SavingChanges</c> the events run through <see cref="IActivityLogEventProcessor"/> and become
+/// <see cref="StoredActivityLogEvent"/> rows added to the change tracker, so EF Core writes them in the same batch and
 /// transaction as the business rows. Entities whose key (or a foreign key) the database generates are finished
 /// later: when EF Core commits its transaction (the values are known by then, and nothing is committed yet) the rows
 /// are inserted on that transaction. If the save would run a single statement without a transaction, the context's
@@ -33,12 +33,12 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// detached and the unit of work's events kept for the next <c>SaveChanges</c>; captured changes are captured again.
 /// </para>
 /// <para>
-/// With outbox subscribers registered, each event's outbox entries join the same save (or the same deferred INSERTs),
+/// With outbox subscribers registered, each event's outbox deliveries join the same save (or the same deferred INSERTs),
 /// so they commit and roll back with it; the delivery workers are woken once the transaction committed.
 /// </para>
 /// </remarks>
 internal sealed class ActivityLogSaveChangesInterceptor(
-    IActivityEventProcessor processor,
+    IActivityLogEventProcessor processor,
     SensitiveFieldRedactor redactor,
     TimeProvider time,
     IOptionsMonitor<ActivityChangeCaptureOptions> options,
@@ -238,9 +238,9 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             try
             {
                 EnsureMapped(context, model);
-                var batch = new List<ActivityEvent>(taken);
+                var batch = new List<ActivityLogEvent>(taken);
                 await processor.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
-                state.UnitRows.AddRange(batch.ConvertAll(StoredActivityEvent.FromActivityEvent));
+                state.UnitRows.AddRange(batch.ConvertAll(StoredActivityLogEvent.FromActivityLogEvent));
             }
             catch
             {
@@ -255,29 +255,29 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             state.Attached.Add(context.Add(row));
             if (outbox.HasSubscribers)
             {
-                // Read back from the row, so that a save retried after a failure adds the same entries again.
-                AttachOutboxEntries(context, state, row.ToActivityEvent());
+                // Read back from the row, so that a save retried after a failure adds the same deliveries again.
+                AttachOutboxDeliveries(context, state, row.ToActivityLogEvent());
             }
         }
     }
 
-    /// <summary>Adds the event's outbox entries to the save in progress (they are detached with our rows when it ends).</summary>
-    private void AttachOutboxEntries(DbContext context, ContextActivityState state, ActivityEvent activityEvent)
+    /// <summary>Adds the event's outbox deliveries to the save in progress (they are detached with our rows when it ends).</summary>
+    private void AttachOutboxDeliveries(DbContext context, ContextActivityState state, ActivityLogEvent activityEvent)
     {
-        if (outbox.EntriesFor(activityEvent) is { } entries)
+        if (outbox.DeliveriesFor(activityEvent) is { } deliveries)
         {
             OutboxWriter.EnsureMapped(context);
-            foreach (var entry in entries)
+            foreach (var delivery in deliveries)
             {
-                state.Attached.Add(context.Add(entry));
+                state.Attached.Add(context.Add(delivery));
             }
 
             state.OutboxNotifyPending = true;
         }
     }
 
-    /// <summary>After a save: wake the delivery workers now, unless the entries wait for the app's own transaction to commit.</summary>
-    /// <remarks>Every app save and commit passes here: with no subscriber registered, no entry is pending, so nothing is looked up.</remarks>
+    /// <summary>After a save: wake the delivery workers now, unless the deliveries wait for the app's own transaction to commit.</summary>
+    /// <remarks>Every app save and commit passes here: with no subscriber registered, no delivery is pending, so nothing is looked up.</remarks>
     private void NotifyOutboxIfCommitted(DbContext? context)
     {
         if (outbox.HasSubscribers && context is not null && context.Database.CurrentTransaction is null)
@@ -313,7 +313,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
 
         EnsureMapped(context, model);
         var ambient = Ambient();
-        List<ActivityEvent>? events = null;
+        List<ActivityLogEvent>? events = null;
         foreach (var entity in captured)
         {
             if (entity.HasPending)
@@ -322,7 +322,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             }
             else
             {
-                (events ??= new List<ActivityEvent>(captured.Count)).Add(entity.ToEvent(ambient));
+                (events ??= new List<ActivityLogEvent>(captured.Count)).Add(entity.ToEvent(ambient));
             }
         }
 
@@ -331,8 +331,8 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             await processor.ProcessAsync(events, cancellationToken).ConfigureAwait(false);
             foreach (var activityEvent in events)
             {
-                state.Attached.Add(context.Add(StoredActivityEvent.FromActivityEvent(activityEvent)));
-                AttachOutboxEntries(context, state, activityEvent);
+                state.Attached.Add(context.Add(StoredActivityLogEvent.FromActivityLogEvent(activityEvent)));
+                AttachOutboxDeliveries(context, state, activityEvent);
             }
         }
 
@@ -379,7 +379,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
         {
             if (state.DeferredRows is null)
             {
-                var events = new List<ActivityEvent>(state.Deferred!.Count);
+                var events = new List<ActivityLogEvent>(state.Deferred!.Count);
                 foreach (var entity in state.Deferred)
                 {
                     var activityEvent = entity.ToEvent(state.DeferredAmbient);
@@ -390,7 +390,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                 }
 
                 await processor.ProcessAsync(events, cancellationToken).ConfigureAwait(false);
-                state.DeferredRows = events.ConvertAll(StoredActivityEvent.FromActivityEvent);
+                state.DeferredRows = events.ConvertAll(StoredActivityLogEvent.FromActivityLogEvent);
             }
 
             if (state.DeferredRows.Count > 0)
@@ -406,9 +406,9 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     }
 
                     await inserter.InsertAsync(context, state.DeferredRows, cancellationToken).ConfigureAwait(false);
-                    if (DeferredOutboxEntries(context, state) is { } entries)
+                    if (DeferredOutboxDeliveries(context, state) is { } deliveries)
                     {
-                        await model.OutboxInserter.InsertAsync(context, entries, cancellationToken).ConfigureAwait(false);
+                        await model.OutboxInserter.InsertAsync(context, deliveries, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 else
@@ -419,9 +419,9 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                     }
 
                     inserter.Insert(context, state.DeferredRows);
-                    if (DeferredOutboxEntries(context, state) is { } entries)
+                    if (DeferredOutboxDeliveries(context, state) is { } deliveries)
                     {
-                        model.OutboxInserter.Insert(context, entries);
+                        model.OutboxInserter.Insert(context, deliveries);
                     }
                 }
             }
@@ -452,20 +452,20 @@ internal sealed class ActivityLogSaveChangesInterceptor(
         }
     }
 
-    /// <summary>The outbox entries of the deferred rows (read back from them), or <see langword="null"/>.</summary>
-    private List<OutboxEntryRow>? DeferredOutboxEntries(DbContext context, ContextActivityState state)
+    /// <summary>The outbox deliveries of the deferred rows (read back from them), or <see langword="null"/>.</summary>
+    private List<OutboxDeliveryRow>? DeferredOutboxDeliveries(DbContext context, ContextActivityState state)
     {
         if (!outbox.HasSubscribers)
         {
             return null;
         }
 
-        List<OutboxEntryRow>? all = null;
+        List<OutboxDeliveryRow>? all = null;
         foreach (var row in state.DeferredRows!)
         {
-            if (outbox.EntriesFor(row.ToActivityEvent()) is { } entries)
+            if (outbox.DeliveriesFor(row.ToActivityLogEvent()) is { } deliveries)
             {
-                (all ??= []).AddRange(entries);
+                (all ??= []).AddRange(deliveries);
             }
         }
 
@@ -540,7 +540,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
         // The recorder stamps the trace on recorded events; captured ones take its id as their correlation id here.
         if (Activity.Current is { } trace && context?.CorrelationId is null)
         {
-            context = (context ?? new ActivityContext()) with { CorrelationId = trace.TraceId.ToHexString() };
+            context = (context ?? new ActivityRequestContext()) with { CorrelationId = trace.TraceId.ToHexString() };
         }
 
         return new AmbientValues(scope?.Actor ?? default, scope?.AccountId, context, time.GetUtcNow());

@@ -16,7 +16,7 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// Hand-written because EF Core cannot run a second <c>SaveChanges</c> while the first one commits. The statement is
 /// generated from the model's mapping (table, schema, column names, and each column's type mapping with its value
 /// converter), so a renamed table or column is honoured on every provider.
-/// <para>Also inserts outbox entry rows; properties whose value the database generates (their identity key) are left out.</para>
+/// <para>Also inserts outbox delivery rows; properties whose value the database generates (their identity key) are left out.</para>
 /// </remarks>
 internal sealed class ActivityRowInserter(IEntityType eventType)
 {

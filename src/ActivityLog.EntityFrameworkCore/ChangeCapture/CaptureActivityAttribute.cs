@@ -1,16 +1,18 @@
-namespace ActivityLog.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActivityLog;
 
 /// <summary>
 /// Opts an entity type into automatic change capture: every <c>SaveChanges</c> that adds, modifies or deletes one
 /// records <c>activity_log.&lt;resource_type&gt;.created</c>, <c>.updated</c> or <c>.deleted</c> with the changed
 /// properties, in the same transaction. The fluent equivalent is
-/// <see cref="Microsoft.EntityFrameworkCore.ActivityCaptureModelBuilderExtensions.CaptureActivity{TEntity}(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder{TEntity}, Action{ActivityCaptureBuilder{TEntity}}?)"/>.
+/// <see cref="Microsoft.EntityFrameworkCore.ActivityCaptureModelBuilderExtensions.CaptureActivity{TEntity}(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder{TEntity}, Action{ActivityLog.EntityFrameworkCore.ActivityCaptureBuilder{TEntity}}?)"/>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Inherited by derived entity types, which record under their own snake_case type name unless
 /// <see cref="ResourceType"/> is set. On an owned type it has no effect: the changes of owned entities are recorded
-/// on their captured owner (<c>shipping_address.city</c>). Properties marked with <see cref="Redaction.SensitiveDataAttribute"/> (or a
+/// on their captured owner (<c>shipping_address.city</c>). Properties marked with <see cref="SensitiveDataAttribute"/> (or a
 /// <c>Microsoft.Extensions.Compliance</c> data classification) are recorded as <c>[FILTERED]</c>.
 /// </para>
 /// <para>
@@ -32,7 +34,7 @@ namespace ActivityLog.EntityFrameworkCore;
 /// </para>
 /// <para>
 /// Capture needs the ActivityLog interceptor on the context: <c>services.AddActivityLog().AddEntityFrameworkStore&lt;TContext&gt;()</c>
-/// adds it. What happens when an event cannot be recorded is set by <see cref="ActivityChangeCaptureOptions.OnFailure"/>.
+/// adds it. What happens when an event cannot be recorded is set by <see cref="ActivityLog.EntityFrameworkCore.ActivityChangeCaptureOptions.OnFailure"/>.
 /// </para>
 /// </remarks>
 /// <example>

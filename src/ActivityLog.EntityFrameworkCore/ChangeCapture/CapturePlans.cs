@@ -27,10 +27,10 @@ internal sealed class CaptureModel
     private CaptureModel(IModel model)
     {
         _model = model;
-        EventEntityType = model.FindEntityType(typeof(StoredActivityEvent));
+        EventEntityType = model.FindEntityType(typeof(StoredActivityLogEvent));
         foreach (var entityType in model.GetEntityTypes())
         {
-            if (entityType.ClrType != typeof(StoredActivityEvent) && !entityType.IsOwned() && FindSettings(entityType) is { } settings)
+            if (entityType.ClrType != typeof(StoredActivityLogEvent) && !entityType.IsOwned() && FindSettings(entityType) is { } settings)
             {
                 _plans[entityType] = EntityPlan.ForRoot(entityType, settings);
             }
@@ -97,8 +97,8 @@ internal sealed class CaptureModel
     /// <summary>Writes rows with one INSERT statement, for events that can only be built after the database generated keys.</summary>
     public ActivityRowInserter Inserter => _inserter ??= new ActivityRowInserter(EventEntityType!);
 
-    /// <summary>Writes the outbox entries of those events the same way (the model must map the outbox).</summary>
-    public ActivityRowInserter OutboxInserter => _outboxInserter ??= new ActivityRowInserter(_model.FindEntityType(typeof(Outbox.OutboxEntryRow))!);
+    /// <summary>Writes the outbox deliveries of those events the same way (the model must map the outbox).</summary>
+    public ActivityRowInserter OutboxInserter => _outboxInserter ??= new ActivityRowInserter(_model.FindEntityType(typeof(Outbox.OutboxDeliveryRow))!);
 
     public static CaptureModel For(IModel model)
     {

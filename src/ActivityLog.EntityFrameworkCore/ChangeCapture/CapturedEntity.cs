@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 
 /// <summary>
-/// The changes of one captured entity in one <c>SaveChanges</c>, before they become an <see cref="ActivityEvent"/>.
+/// The changes of one captured entity in one <c>SaveChanges</c>, before they become an <see cref="ActivityLogEvent"/>.
 /// Values the database has yet to generate (identity keys, defaults, foreign keys to new rows) are
 /// <see cref="PendingValue"/>s until the statements ran; such an entity is turned into its event only then.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class CapturedEntity(EntityPlan plan, string verb, object?[] key
     /// <summary>Whether a value is only known after the database ran the statements.</summary>
     public bool HasPending { get; } = hasPending;
 
-    public ActivityEvent ToEvent(in AmbientValues ambient)
+    public ActivityLogEvent ToEvent(in AmbientValues ambient)
     {
         var changeArray = new ActivityChange[changes.Count];
         int count = 0;
@@ -42,7 +42,7 @@ internal sealed class CapturedEntity(EntityPlan plan, string verb, object?[] key
             Array.Resize(ref changeArray, count);
         }
 
-        return new ActivityEvent
+        return new ActivityLogEvent
         {
             Name = Plan.EventName(Verb),
             Actor = ambient.Actor,
@@ -55,7 +55,7 @@ internal sealed class CapturedEntity(EntityPlan plan, string verb, object?[] key
     }
 
     /// <summary>An updated entity whose generated values turned out unchanged records nothing.</summary>
-    public static bool IsEmptyUpdate(ActivityEvent activityEvent, CapturedEntity entity) =>
+    public static bool IsEmptyUpdate(ActivityLogEvent activityEvent, CapturedEntity entity) =>
         activityEvent.Changes.Count == 0 && entity.Verb == ChangeVerbs.Updated;
 
     private static object? Resolve(object? value, out bool pending)
@@ -115,7 +115,7 @@ internal sealed class CapturedEntity(EntityPlan plan, string verb, object?[] key
 }
 
 /// <summary>The actor, account, context and time every event of one <c>SaveChanges</c> carries.</summary>
-internal readonly record struct AmbientValues(ActivityActor Actor, string? AccountId, ActivityContext? Context, DateTimeOffset Timestamp);
+internal readonly record struct AmbientValues(ActivityActor Actor, string? AccountId, ActivityRequestContext? Context, DateTimeOffset Timestamp);
 
 /// <summary>A value the database generates while the statements run, read from the entry once they did.</summary>
 internal sealed class PendingValue(EntityEntry entry, IProperty property)

@@ -12,10 +12,10 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// A context is used by one thread at a time, so only <see cref="Collect"/>, which <c>Record</c> may call from any
 /// thread inside a unit of work, takes a lock.
 /// </remarks>
-internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor interceptor, DbContext context) : IActivityEventCollector
+internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor interceptor, DbContext context) : IActivityLogEventCollector
 {
     private readonly Lock _gate = new();
-    private List<ActivityEvent> _pending = [];
+    private List<ActivityLogEvent> _pending = [];
     private int _openUnits;
 
     /// <summary>The pool lease this state belongs to (<see cref="DbContextId.Lease"/>).</summary>
@@ -24,7 +24,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     public string ContextType { get; } = context.GetType().Name;
 
     /// <summary>Unit-of-work events that went through the pipeline and wait for a <c>SaveChanges</c> that succeeds.</summary>
-    public List<StoredActivityEvent> UnitRows { get; } = [];
+    public List<StoredActivityLogEvent> UnitRows { get; } = [];
 
     /// <summary>
     /// The entries of our rows in the <c>SaveChanges</c> in progress, detached when it ends. Kept as entries because
@@ -38,7 +38,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     public AmbientValues DeferredAmbient { get; set; }
 
     /// <summary>The deferred events after the pipeline, kept so that a retried commit writes the same rows.</summary>
-    public List<StoredActivityEvent>? DeferredRows { get; set; }
+    public List<StoredActivityLogEvent>? DeferredRows { get; set; }
 
     /// <summary>Whether the deferred rows go in when EF Core commits its own transaction (otherwise in <c>SavedChanges</c>).</summary>
     public bool WriteDeferredOnCommit { get; set; }
@@ -48,7 +48,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     /// <summary>The context's own <see cref="AutoTransactionBehavior"/>, to restore after a save that needed a transaction.</summary>
     public AutoTransactionBehavior? RestoreBehavior { get; set; }
 
-    /// <summary>Whether outbox entries were written that the delivery workers are not yet told about (after the commit).</summary>
+    /// <summary>Whether outbox deliveries were written that the delivery workers are not yet told about (after the commit).</summary>
     public bool OutboxNotifyPending { get; set; }
 
     /// <summary>Whether a <c>SaveChanges</c> holds rows of ours that must be detached when it ends.</summary>
@@ -76,7 +76,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
         }
     }
 
-    public void Collect(ActivityEvent activityEvent)
+    public void Collect(ActivityLogEvent activityEvent)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         lock (_gate)
@@ -136,7 +136,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     }
 
     /// <summary>Takes the events recorded since the last <c>SaveChanges</c>, for the pipeline.</summary>
-    public List<ActivityEvent>? TakePending()
+    public List<ActivityLogEvent>? TakePending()
     {
         lock (_gate)
         {
@@ -152,7 +152,7 @@ internal sealed class ContextActivityState(ActivityLogSaveChangesInterceptor int
     }
 
     /// <summary>Puts events back in front after the pipeline failed on them, so that a retried <c>SaveChanges</c> has them.</summary>
-    public void ReturnPending(List<ActivityEvent> events)
+    public void ReturnPending(List<ActivityLogEvent> events)
     {
         lock (_gate)
         {

@@ -1,3 +1,6 @@
+using ActivityLog.Extensibility;
+using ActivityLog;
+using ActivityLog.EntityFrameworkCore;
 using ActivityLog.EntityFrameworkCore.ChangeCapture;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Quarantine;
@@ -7,7 +10,7 @@ using ActivityLog.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ActivityLog.EntityFrameworkCore;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Plugs the EF Core store into <c>services.AddActivityLog()</c>.</summary>
 public static class ActivityLogEntityFrameworkBuilderExtensions
@@ -17,8 +20,8 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
     /// or <c>AddDbContextFactory</c>, whose model calls <see cref="ActivityLogModelBuilderExtensions.AddActivityLog"/>):
     /// a batched, idempotent sink on the queued path, transactional recording and automatic change capture in the
     /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, retention, and an
-    /// <see cref="Delivery.IActivityOutbox"/> that delivery packages (webhooks) send from durably: every write path stores
-    /// an outbox entry per accepting <see cref="Delivery.IActivityOutboxSubscriber"/> in the same transaction as the event.
+    /// <see cref="IActivityOutbox"/> that delivery packages (webhooks) send from durably: every write path stores
+    /// an outbox delivery per accepting <see cref="IActivityOutboxSubscriber"/> in the same transaction as the event.
     /// It also replaces the core's in-memory <see cref="IActivityQuarantine"/> with the context's quarantine table, so
     /// events a sink rejected for good survive restarts (a quarantine the host registered itself is kept).
     /// </summary>

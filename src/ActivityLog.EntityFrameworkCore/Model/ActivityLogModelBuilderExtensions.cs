@@ -1,12 +1,14 @@
+using ActivityLog;
+using ActivityLog.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
-namespace ActivityLog.EntityFrameworkCore;
+namespace Microsoft.EntityFrameworkCore;
 
 /// <summary>Adds the activity log table (the two outbox tables of durable delivery, and the quarantine table) to a host's own EF Core model.</summary>
 public static class ActivityLogModelBuilderExtensions
 {
     /// <summary>
-    /// Maps <see cref="StoredActivityEvent"/> to the activity log table in this model, and the outbox tables
+    /// Maps <see cref="StoredActivityLogEvent"/> to the activity log table in this model, and the outbox tables
     /// (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
     /// that a delivery package such as webhooks sends from, and the quarantine table
     /// (<see cref="ActivityLogModelOptions.QuarantineTableName"/>) that keeps the events a sink rejected, so that
@@ -38,7 +40,7 @@ public static class ActivityLogModelBuilderExtensions
         bool isNpgsql = modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal));
         string? jsonType = options.JsonColumnType ?? (isNpgsql ? "jsonb" : null);
 
-        modelBuilder.Entity<StoredActivityEvent>(entity =>
+        modelBuilder.Entity<StoredActivityLogEvent>(entity =>
         {
             entity.ToTable(options.TableName, options.Schema);
             entity.HasKey(e => e.Id).HasName($"pk_{options.TableName}");
@@ -88,8 +90,8 @@ public static class ActivityLogModelBuilderExtensions
             options.ConfigureEntity?.Invoke(entity);
         });
 
-        Outbox.OutboxModel.Add(modelBuilder, options);
-        Quarantine.QuarantineModel.Add(modelBuilder, options);
+        ActivityLog.EntityFrameworkCore.Outbox.OutboxModel.Add(modelBuilder, options);
+        ActivityLog.EntityFrameworkCore.Quarantine.QuarantineModel.Add(modelBuilder, options);
         return modelBuilder;
     }
 }

@@ -1,14 +1,15 @@
+using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace ActivityLog.EntityFrameworkCore;
 
-/// <summary>How <see cref="ActivityLogModelBuilderExtensions.AddActivityLog"/> maps the activity log table.</summary>
+/// <summary>How <see cref="Microsoft.EntityFrameworkCore.ActivityLogModelBuilderExtensions.AddActivityLog"/> maps the activity log table.</summary>
 public sealed class ActivityLogModelOptions
 {
     /// <summary>The default table name.</summary>
     public const string DefaultTableName = "activity_events";
 
-    /// <summary>The default name of the outbox entries table.</summary>
+    /// <summary>The default name of the outbox deliveries table.</summary>
     public const string DefaultOutboxTableName = "activity_outbox";
 
     /// <summary>The default name of the outbox batches table.</summary>
@@ -21,7 +22,7 @@ public sealed class ActivityLogModelOptions
     public string TableName { get; set; } = DefaultTableName;
 
     /// <summary>
-    /// The outbox entries table (one row per event waiting for a delivery destination, such as a webhook endpoint), in
+    /// The outbox deliveries table (one row per event waiting for a delivery destination, such as a webhook endpoint), in
     /// the same schema; <see cref="DefaultOutboxTableName"/> by default. Always mapped, but written only when a delivery
     /// package (webhooks) registers subscribers; empty otherwise.
     /// </summary>
@@ -47,5 +48,5 @@ public sealed class ActivityLogModelOptions
     public string? JsonColumnType { get; set; }
 
     /// <summary>A last say over the entity mapping (extra indexes, column names), run after ours.</summary>
-    public Action<EntityTypeBuilder<StoredActivityEvent>>? ConfigureEntity { get; set; }
+    public Action<EntityTypeBuilder<StoredActivityLogEvent>>? ConfigureEntity { get; set; }
 }

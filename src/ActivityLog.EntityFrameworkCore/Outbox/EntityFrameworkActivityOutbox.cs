@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Linq.Expressions;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Reading;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -18,7 +18,7 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// <remarks>
 /// <para>
 /// Claims are safe across processes. On PostgreSQL the rows a claim reads are locked with
-/// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass over each other's batches and entries instead of waiting.
+/// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass over each other's batches and deliveries instead of waiting.
 /// On SQLite the claim's transaction is a write transaction from its first statement (<c>BEGIN IMMEDIATE</c>), so
 /// claims run one at a time. On any other provider every state change is a conditional <c>UPDATE</c> (compare and
 /// set) whose row count tells whether this claim won; a claim that lost a race tries again.
@@ -130,7 +130,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 {
                     Guid id = b.Id;
                     string destination = b.Destination;
-                    await ctx.Set<OutboxEntryRow>().Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    await ctx.Set<OutboxDeliveryRow>().Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                     await ctx.Set<OutboxBatchRow>().Where(r => r.Id == id).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                     await transaction.CommitAsync(ct).ConfigureAwait(false);
                     return true;
@@ -204,11 +204,11 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 batches = batches.Where(r => r.Destination == destination);
             }
 
-            var entries = context.Set<OutboxEntryRow>();
+            var deliveries = context.Set<OutboxDeliveryRow>();
             var rows = await batches
                 .OrderBy(r => r.DeadLetteredAt).ThenBy(r => r.Id)
                 .Take(limit)
-                .Select(r => new { Batch = r, Count = entries.Count(e => e.Destination == r.Destination && e.BatchId == r.Id) })
+                .Select(r => new { Batch = r, Count = deliveries.Count(e => e.Destination == r.Destination && e.BatchId == r.Id) })
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             return [.. rows.Select(r => new ActivityOutboxDeadLetter(
                 r.Batch.Id,
@@ -252,7 +252,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         {
             var context = Mapped(lease.Context);
             var dead = context.Set<OutboxBatchRow>().Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Dead).Select(r => (Guid?)r.Id);
-            return await context.Set<OutboxEntryRow>()
+            return await context.Set<OutboxDeliveryRow>()
                 .Where(e => e.Destination == destination && (e.BatchId == null || !dead.Contains(e.BatchId)))
                 .LongCountAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -268,14 +268,14 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         var now = OutboxTime.Truncate(utcNow);
         var leaseExpires = OutboxTime.Truncate(utcNow + claim.Lease);
         var batches = context.Set<OutboxBatchRow>();
-        var entries = context.Set<OutboxEntryRow>();
+        var deliveries = context.Set<OutboxDeliveryRow>();
         // A batch formed earlier that is due again: its retry time has come, or its lease ran out.
         Expression<Func<OutboxBatchRow, bool>> due = r =>
             r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.NextAttemptAt <= now && (r.LeaseExpiresAt == null || r.LeaseExpiresAt <= now);
 
         // Idle polls are the common case: look without a transaction first, so that an empty outbox never takes SQLite's
         // write lock (which the store's writes need) and costs PostgreSQL two index probes.
-        bool work = await entries.AnyAsync(e => e.Destination == destination && e.BatchId == null, cancellationToken).ConfigureAwait(false) ||
+        bool work = await deliveries.AnyAsync(e => e.Destination == destination && e.BatchId == null, cancellationToken).ConfigureAwait(false) ||
             await batches.AnyAsync(due, cancellationToken).ConfigureAwait(false);
         if (!work)
         {
@@ -315,7 +315,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 }
 
                 int attempt = await batches.Where(r => r.Id == id).Select(r => r.Attempt).SingleAsync(cancellationToken).ConfigureAwait(false);
-                var eventIds = await entries.AsNoTracking()
+                var eventIds = await deliveries.AsNoTracking()
                     .Where(e => e.Destination == destination && e.BatchId == id)
                     .OrderBy(e => e.Id)
                     .Select(e => e.EventId)
@@ -324,7 +324,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 if (events.Count == 0)
                 {
                     // Nothing left to send (the events were deleted by hand): the batch is done.
-                    await entries.Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    await deliveries.Where(e => e.Destination == destination && e.BatchId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                     await batches.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return OutboxClaimOutcome.Lost;
@@ -334,19 +334,19 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 return new OutboxClaimOutcome(new ActivityOutboxBatch(id, destination, attempt, events, OutboxTime.Read(leaseExpires)), TryAgain: false);
             }
 
-            // 2. A new batch from the destination's oldest unbatched entries.
+            // 2. A new batch from the destination's oldest unbatched deliveries.
             List<(long Id, Guid EventId)> candidates;
             if (npgsql)
             {
-                candidates = await EntryCandidatesAsync(
+                candidates = await DeliveryCandidatesAsync(
                     context,
-                    $"SELECT id, event_id FROM {Table<OutboxEntryRow>(context)} WHERE destination = @d AND batch_id IS NULL ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED",
+                    $"SELECT id, event_id FROM {Table<OutboxDeliveryRow>(context)} WHERE destination = @d AND batch_id IS NULL ORDER BY id LIMIT @n FOR UPDATE SKIP LOCKED",
                     [("d", destination), ("n", claim.MaxEvents)],
                     cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                candidates = [.. (await entries.AsNoTracking()
+                candidates = [.. (await deliveries.AsNoTracking()
                     .Where(e => e.Destination == destination && e.BatchId == null)
                     .OrderBy(e => e.Id)
                     .Take(claim.MaxEvents)
@@ -362,15 +362,15 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
 
             var loaded = await LoadEventsAsync(context, [.. candidates.Select(c => c.EventId)], cancellationToken).ConfigureAwait(false);
             var byId = loaded.ToDictionary(e => e.Id);
-            var takenEntries = new List<long>(candidates.Count);
-            var batchEvents = new List<ActivityEvent>(candidates.Count);
+            var takenDeliveries = new List<long>(candidates.Count);
+            var batchEvents = new List<ActivityLogEvent>(candidates.Count);
             long bytes = 0;
-            foreach (var (entryId, eventId) in candidates)
+            foreach (var (deliveryId, eventId) in candidates)
             {
                 if (!byId.TryGetValue(eventId, out var activityEvent))
                 {
-                    // An entry whose event is gone joins the batch and is deleted with it; it sends nothing.
-                    takenEntries.Add(entryId);
+                    // A delivery whose event is gone joins the batch and is deleted with it; it sends nothing.
+                    takenDeliveries.Add(deliveryId);
                     continue;
                 }
 
@@ -381,13 +381,13 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
                 }
 
                 bytes += size;
-                takenEntries.Add(entryId);
+                takenDeliveries.Add(deliveryId);
                 batchEvents.Add(activityEvent);
             }
 
             if (batchEvents.Count == 0)
             {
-                await entries.Where(e => takenEntries.Contains(e.Id) && e.BatchId == null).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await deliveries.Where(e => takenDeliveries.Contains(e.Id) && e.BatchId == null).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return OutboxClaimOutcome.Lost;
             }
@@ -406,12 +406,12 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             context.ChangeTracker.Clear();
             Guid? newBatch = batchId;
-            int joined = await entries
-                .Where(e => takenEntries.Contains(e.Id) && e.BatchId == null)
+            int joined = await deliveries
+                .Where(e => takenDeliveries.Contains(e.Id) && e.BatchId == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.BatchId, newBatch), cancellationToken).ConfigureAwait(false);
-            if (joined != takenEntries.Count)
+            if (joined != takenDeliveries.Count)
             {
-                // Another claimer batched some of these entries first (providers without row locks): start over.
+                // Another claimer batched some of these deliveries first (providers without row locks): start over.
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 return OutboxClaimOutcome.Lost;
             }
@@ -422,18 +422,18 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     }
 
     /// <summary>The events with these ids, in the order of the ids (missing ones left out).</summary>
-    private static async Task<List<ActivityEvent>> LoadEventsAsync(DbContext context, List<Guid> ids, CancellationToken cancellationToken)
+    private static async Task<List<ActivityLogEvent>> LoadEventsAsync(DbContext context, List<Guid> ids, CancellationToken cancellationToken)
     {
-        var rows = await context.Set<StoredActivityEvent>().AsNoTracking()
+        var rows = await context.Set<StoredActivityLogEvent>().AsNoTracking()
             .Where(e => ids.Contains(e.Id))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var byId = rows.ToDictionary(r => r.Id);
-        var events = new List<ActivityEvent>(rows.Count);
+        var events = new List<ActivityLogEvent>(rows.Count);
         foreach (var id in ids)
         {
             if (byId.TryGetValue(id, out var row))
             {
-                events.Add(row.ToActivityEvent());
+                events.Add(row.ToActivityLogEvent());
             }
         }
 
@@ -563,7 +563,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         }
     }
 
-    private static async Task<List<(long Id, Guid EventId)>> EntryCandidatesAsync(DbContext context, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    private static async Task<List<(long Id, Guid EventId)>> DeliveryCandidatesAsync(DbContext context, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         var result = new List<(long, Guid)>();
         var command = CreateCommand(context, sql, parameters);

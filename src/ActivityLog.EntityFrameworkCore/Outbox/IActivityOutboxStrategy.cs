@@ -1,5 +1,6 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActivityLog.EntityFrameworkCore.Outbox;
 
@@ -10,7 +11,7 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// </summary>
 /// <remarks>
 /// A strategy keeps every guarantee of <see cref="IActivityOutbox"/>: due batches before new ones, a batch's id and
-/// events stable across attempts, the lease, claims that never hand a leased batch or entry to a second claimer, and
+/// events stable across attempts, the lease, claims that never hand a leased batch or delivery to a second claimer, and
 /// the batch limits (<see cref="ActivityOutboxClaim.MaxEvents"/>, <see cref="ActivityOutboxClaim.MaxBytes"/>, at least
 /// one event). Its methods run inside the context's execution strategy, on a context of their own with no transaction
 /// open, and must leave neither a connection nor a transaction open. Implementations are thread-safe singletons.
@@ -38,7 +39,7 @@ internal interface IActivityOutboxStrategy
     Task<OutboxClaimOutcome> ClaimAsync(
         DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, CancellationToken cancellationToken);
 
-    /// <summary>Removes a delivered batch and its entries, durably. Idempotent.</summary>
+    /// <summary>Removes a delivered batch and its deliveries, durably. Idempotent.</summary>
     /// <param name="context">The context, as accepted by <see cref="CanRun"/>.</param>
     /// <param name="batch">The batch.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -48,7 +49,7 @@ internal interface IActivityOutboxStrategy
 
 /// <summary>What one claim attempt found: a batch, nothing due, or a race lost (<see cref="TryAgain"/>).</summary>
 /// <param name="Batch">The claimed batch, or <see langword="null"/>.</param>
-/// <param name="TryAgain">Whether the attempt lost a race, or dropped entries whose events are gone, and another may find work.</param>
+/// <param name="TryAgain">Whether the attempt lost a race, or dropped deliveries whose events are gone, and another may find work.</param>
 internal readonly record struct OutboxClaimOutcome(ActivityOutboxBatch? Batch, bool TryAgain)
 {
     /// <summary>Further batches formed and leased by the same attempt, oldest first (empty unless the attempt asked for several).</summary>

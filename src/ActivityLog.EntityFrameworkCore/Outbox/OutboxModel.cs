@@ -7,29 +7,29 @@ internal static class OutboxModel
 {
     public static void Add(ModelBuilder modelBuilder, ActivityLogModelOptions options)
     {
-        string entries = options.OutboxTableName;
+        string deliveries = options.OutboxTableName;
         string batches = options.OutboxBatchTableName;
-        if (string.IsNullOrWhiteSpace(entries) || string.IsNullOrWhiteSpace(batches))
+        if (string.IsNullOrWhiteSpace(deliveries) || string.IsNullOrWhiteSpace(batches))
         {
             throw new ArgumentException("The outbox tables need names.", nameof(options));
         }
 
-        modelBuilder.Entity<OutboxEntryRow>(entity =>
+        modelBuilder.Entity<OutboxDeliveryRow>(entity =>
         {
-            entity.ToTable(entries, options.Schema);
-            entity.HasKey(e => e.Id).HasName($"pk_{entries}");
+            entity.ToTable(deliveries, options.Schema);
+            entity.HasKey(e => e.Id).HasName($"pk_{deliveries}");
             entity.Property(e => e.Id).HasColumnName("id").ValueGeneratedOnAdd();
             entity.Property(e => e.Destination).HasColumnName("destination").HasMaxLength(OutboxBatchRow.MaxDestinationLength).IsRequired();
             entity.Property(e => e.EventId).HasColumnName("event_id");
             entity.Property(e => e.BatchId).HasColumnName("batch_id");
             entity.Property(e => e.CreatedAt).HasColumnName("created_at");
 
-            // One entry per event and destination (a retried write cannot add a second); event_id first, so that
-            // retention's "has this event entries left" probe is an index lookup.
-            entity.HasIndex(e => new { e.EventId, e.Destination }, $"ux_{entries}_event_destination").IsUnique();
-            // Forming a batch reads a destination's unbatched entries oldest first (batch_id IS NULL, by id); loading,
-            // completing and counting a batch reads its entries (destination, batch_id).
-            entity.HasIndex(e => new { e.Destination, e.BatchId, e.Id }, $"ix_{entries}_destination_batch");
+            // One delivery per event and destination (a retried write cannot add a second); event_id first, so that
+            // retention's "has this event deliveries left" probe is an index lookup.
+            entity.HasIndex(e => new { e.EventId, e.Destination }, $"ux_{deliveries}_event_destination").IsUnique();
+            // Forming a batch reads a destination's unbatched deliveries oldest first (batch_id IS NULL, by id); loading,
+            // completing and counting a batch reads its deliveries (destination, batch_id).
+            entity.HasIndex(e => new { e.Destination, e.BatchId, e.Id }, $"ix_{deliveries}_destination_batch");
         });
 
         modelBuilder.Entity<OutboxBatchRow>(entity =>

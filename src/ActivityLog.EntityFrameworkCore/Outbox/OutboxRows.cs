@@ -1,27 +1,29 @@
+using ActivityLog.Extensibility;
+
 namespace ActivityLog.EntityFrameworkCore.Outbox;
 
 /// <summary>
-/// One outbox entry: the event <see cref="EventId"/> waits for delivery to <see cref="Destination"/>. Written in the
+/// One outbox delivery: the event <see cref="EventId"/> waits for delivery to <see cref="Destination"/>. Written in the
 /// same transaction as the event; joined into a batch (<see cref="BatchId"/>) when a worker claims it; deleted when
 /// the batch is delivered.
 /// </summary>
-internal sealed class OutboxEntryRow
+internal sealed class OutboxDeliveryRow
 {
     /// <summary>Database-generated, increasing: the order batches are formed in (oldest first).</summary>
     public long Id { get; set; }
 
     public string Destination { get; set; } = "";
 
-    /// <summary>The event's id (<see cref="StoredActivityEvent.Id"/>); the event is read from the events table.</summary>
+    /// <summary>The event's id (<see cref="StoredActivityLogEvent.Id"/>); the event is read from the events table.</summary>
     public Guid EventId { get; set; }
 
-    /// <summary>The batch the entry belongs to, or <see langword="null"/> while unbatched.</summary>
+    /// <summary>The batch the delivery belongs to, or <see langword="null"/> while unbatched.</summary>
     public Guid? BatchId { get; set; }
 
     public DateTime CreatedAt { get; set; }
 }
 
-/// <summary>A batch of outbox entries: its state across attempts, under a stable id.</summary>
+/// <summary>A batch of outbox deliveries: its state across attempts, under a stable id.</summary>
 internal sealed class OutboxBatchRow
 {
     public const string Pending = "pending";

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -7,7 +7,7 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// <summary>
 /// The write side of the outbox, shared by the store's write paths (queued sink, bulk writers, transactional
 /// recording and change capture): asks every registered <see cref="IActivityOutboxSubscriber"/> about each event and
-/// builds the entry rows that go into the same transaction as the events. With no subscriber registered it builds
+/// builds the delivery rows that go into the same transaction as the events. With no subscriber registered it builds
 /// nothing and costs one field read per batch.
 /// </summary>
 /// <remarks>Thread-safe: the subscriber list is fixed at construction, and <c>Accepts</c> is pure by contract.</remarks>
@@ -45,40 +45,40 @@ internal sealed class OutboxWriter
     public bool HasSubscribers => _subscribers.Length > 0;
 
     /// <summary>
-    /// The entries of each event (aligned with <paramref name="events"/>; <see langword="null"/> where no subscriber
+    /// The deliveries of each event (aligned with <paramref name="events"/>; <see langword="null"/> where no subscriber
     /// accepts it), or <see langword="null"/> when no event has any.
     /// </summary>
-    public List<OutboxEntryRow>?[]? Plan(IReadOnlyList<ActivityEvent> events)
+    public List<OutboxDeliveryRow>?[]? Plan(IReadOnlyList<ActivityLogEvent> events)
     {
         if (_subscribers.Length == 0)
         {
             return null;
         }
 
-        List<OutboxEntryRow>?[]? plan = null;
+        List<OutboxDeliveryRow>?[]? plan = null;
         DateTime now = Now();
         for (int i = 0; i < events.Count; i++)
         {
-            if (EntriesFor(events[i], now) is { } entries)
+            if (DeliveriesFor(events[i], now) is { } deliveries)
             {
-                (plan ??= new List<OutboxEntryRow>?[events.Count])[i] = entries;
+                (plan ??= new List<OutboxDeliveryRow>?[events.Count])[i] = deliveries;
             }
         }
 
         return plan;
     }
 
-    /// <summary>The entries for one event, or <see langword="null"/> when no subscriber accepts it.</summary>
-    public List<OutboxEntryRow>? EntriesFor(ActivityEvent activityEvent) =>
-        _subscribers.Length == 0 ? null : EntriesFor(activityEvent, Now());
+    /// <summary>The deliveries for one event, or <see langword="null"/> when no subscriber accepts it.</summary>
+    public List<OutboxDeliveryRow>? DeliveriesFor(ActivityLogEvent activityEvent) =>
+        _subscribers.Length == 0 ? null : DeliveriesFor(activityEvent, Now());
 
-    /// <summary>Wakes this process's delivery workers: call after a transaction with entries committed.</summary>
+    /// <summary>Wakes this process's delivery workers: call after a transaction with deliveries committed.</summary>
     public void Notify() => _signal.Notify();
 
     /// <summary>Whether the model maps the outbox (models built before it existed, or by hand, may not).</summary>
-    public static bool IsMapped(IModel model) => model.FindEntityType(typeof(OutboxEntryRow)) is not null;
+    public static bool IsMapped(IModel model) => model.FindEntityType(typeof(OutboxDeliveryRow)) is not null;
 
-    /// <summary>Throws a message that says what to do when entries must be written into a model without the outbox.</summary>
+    /// <summary>Throws a message that says what to do when deliveries must be written into a model without the outbox.</summary>
     public static void EnsureMapped(DbContext context)
     {
         if (!IsMapped(context.Model))
@@ -89,18 +89,18 @@ internal sealed class OutboxWriter
         }
     }
 
-    private List<OutboxEntryRow>? EntriesFor(ActivityEvent activityEvent, DateTime now)
+    private List<OutboxDeliveryRow>? DeliveriesFor(ActivityLogEvent activityEvent, DateTime now)
     {
-        List<OutboxEntryRow>? entries = null;
+        List<OutboxDeliveryRow>? deliveries = null;
         foreach (var subscriber in _subscribers)
         {
             if (subscriber.Accepts(activityEvent))
             {
-                (entries ??= []).Add(new OutboxEntryRow { Destination = subscriber.Destination, EventId = activityEvent.Id, CreatedAt = now });
+                (deliveries ??= []).Add(new OutboxDeliveryRow { Destination = subscriber.Destination, EventId = activityEvent.Id, CreatedAt = now });
             }
         }
 
-        return entries;
+        return deliveries;
     }
 
     private DateTime Now() => OutboxTime.Truncate(_time.GetUtcNow());

@@ -1,5 +1,6 @@
 using ActivityLog.EntityFrameworkCore.Reading;
 using ActivityLog.EntityFrameworkCore.Schema;
+using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -17,7 +17,7 @@ internal static class QuarantineJson
     /// <param name="activityEvent">The rejected event.</param>
     /// <param name="repaired">Whether values JSON cannot carry (non-finite numbers inside JSON nodes) were written as strings.</param>
     /// <returns>ASCII JSON text.</returns>
-    public static string Serialize(ActivityEvent activityEvent, out bool repaired)
+    public static string Serialize(ActivityLogEvent activityEvent, out bool repaired)
     {
         try
         {
@@ -37,10 +37,10 @@ internal static class QuarantineJson
     /// <param name="row">The row.</param>
     /// <returns>The event.</returns>
     /// <exception cref="JsonException">The row's JSON is not an event.</exception>
-    public static ActivityEvent Deserialize(QuarantineRow row)
+    public static ActivityLogEvent Deserialize(QuarantineRow row)
     {
         var read = ActivityJsonSerializer.Deserialize(row.EventJson);
-        return new ActivityEvent
+        return new ActivityLogEvent
         {
             Id = row.EventId,
             Name = read.Name,
@@ -64,7 +64,7 @@ internal static class QuarantineJson
     /// </summary>
     public static string Storable(string value, int maxLength) => ActivityLimits.Fit(value, maxLength)!;
 
-    private static ActivityEvent Repair(ActivityEvent e) => new()
+    private static ActivityLogEvent Repair(ActivityLogEvent e) => new()
     {
         Id = e.Id,
         Name = e.Name,

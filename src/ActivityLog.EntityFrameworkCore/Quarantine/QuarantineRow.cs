@@ -15,7 +15,7 @@ internal sealed class QuarantineRow
     /// <summary>Time-ordered (UUIDv7 of <see cref="QuarantinedAt"/>).</summary>
     public Guid Id { get; set; }
 
-    /// <summary>The event's own id (<see cref="ActivityEvent.Id"/>).</summary>
+    /// <summary>The event's own id (<see cref="ActivityLogEvent.Id"/>).</summary>
     public Guid EventId { get; set; }
 
     /// <summary>The event name, made storable (see <see cref="QuarantineJson.Storable"/>).</summary>
@@ -37,7 +37,7 @@ internal sealed class QuarantineRow
     public DateTime QuarantinedAt { get; set; }
 
     /// <summary>
-    /// The event as the core's JSON (<see cref="Serialization.ActivityJsonSerializer"/>, every optional field), escaped
+    /// The event as the core's JSON (<see cref="ActivityJsonSerializer"/>, every optional field), escaped
     /// to ASCII: no NUL or lone surrogate reaches the column, whatever the event holds.
     /// </summary>
     public string EventJson { get; set; } = "";

@@ -70,11 +70,11 @@ internal sealed class ActivityLogReadPlan
     /// redundant <c>occurred_at &lt;= @t</c> lets PostgreSQL and SQLite start the index scan at the cursor instead of
     /// filtering every newer row of the account; only rows at exactly <c>@t</c> go through the <c>id</c> test.
     /// </summary>
-    public IQueryable<StoredActivityEvent> Build(DbContext context, KeysetPosition? after)
+    public IQueryable<StoredActivityLogEvent> Build(DbContext context, KeysetPosition? after)
     {
         var query = Query;
         string accountId = query.AccountId;
-        var rows = context.Set<StoredActivityEvent>().AsNoTracking().Where(e => e.AccountId == accountId);
+        var rows = context.Set<StoredActivityLogEvent>().AsNoTracking().Where(e => e.AccountId == accountId);
 
         if (query.ActorType is { } actorType)
         {

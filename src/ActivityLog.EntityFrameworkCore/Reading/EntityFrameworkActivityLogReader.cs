@@ -32,7 +32,7 @@ internal sealed class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFa
     {
         var plan = ActivityLogReadPlan.Create(query, options.Value);
         int pageSize = plan.PageSize;
-        List<StoredActivityEvent> rows;
+        List<StoredActivityLogEvent> rows;
         var lease = ActivityLogContextLease<TContext>.Open(scopes);
         await using (lease.ConfigureAwait(false))
         {
@@ -41,30 +41,30 @@ internal sealed class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFa
         }
 
         int count = Math.Min(rows.Count, pageSize);
-        var events = new ActivityEvent[count];
+        var events = new ActivityLogEvent[count];
         for (int i = 0; i < count; i++)
         {
-            events[i] = rows[i].ToActivityEvent();
+            events[i] = rows[i].ToActivityLogEvent();
         }
 
         string? next = rows.Count > pageSize ? ActivityLogCursor.Encode(PositionOf(rows[pageSize - 1])) : null;
         return new ActivityLogPage(events, next);
     }
 
-    public IAsyncEnumerable<ActivityEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ActivityLogEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default)
     {
         // Validated here, so that a bad query throws at the call rather than at the first MoveNextAsync.
         var plan = ActivityLogReadPlan.Create(query, options.Value);
         return ReadAllCoreAsync(plan, options.Value.MaxPageSize, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ActivityEvent> ReadAllCoreAsync(
+    private async IAsyncEnumerable<ActivityLogEvent> ReadAllCoreAsync(
         ActivityLogReadPlan plan, int batchSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var after = plan.Start;
         while (true)
         {
-            List<StoredActivityEvent> rows;
+            List<StoredActivityLogEvent> rows;
             var lease = ActivityLogContextLease<TContext>.Open(scopes);
             await using (lease.ConfigureAwait(false))
             {
@@ -73,7 +73,7 @@ internal sealed class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFa
 
             foreach (var row in rows)
             {
-                yield return row.ToActivityEvent();
+                yield return row.ToActivityLogEvent();
             }
 
             if (rows.Count < batchSize)
@@ -86,6 +86,6 @@ internal sealed class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFa
     }
 
     // SQLite reads times back as unspecified-kind DateTime; the stored value is UTC either way.
-    private static KeysetPosition PositionOf(StoredActivityEvent row) =>
+    private static KeysetPosition PositionOf(StoredActivityLogEvent row) =>
         new(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc), row.Id);
 }

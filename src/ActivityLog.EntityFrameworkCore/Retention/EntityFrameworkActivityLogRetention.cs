@@ -27,10 +27,10 @@ internal sealed class EntityFrameworkActivityLogRetention<TContext>(
         var lease = ActivityLogContextLease<TContext>.Open(scopes);
         await using (lease.ConfigureAwait(false))
         {
-            var events = lease.Context.Set<StoredActivityEvent>();
+            var events = lease.Context.Set<StoredActivityLogEvent>();
             // Events still waiting in the outbox (undelivered, or dead-lettered and redeliverable) are kept until their
-            // entries are gone: one probe per candidate on the entries' (event_id, destination) unique index.
-            var outbox = OutboxWriter.IsMapped(lease.Context.Model) ? lease.Context.Set<OutboxEntryRow>() : null;
+            // deliveries are gone: one probe per candidate on the deliveries' (event_id, destination) unique index.
+            var outbox = OutboxWriter.IsMapped(lease.Context.Model) ? lease.Context.Set<OutboxDeliveryRow>() : null;
             var old = outbox is not null
                 ? events.Where(e => e.OccurredAt < cutoffUtc && !outbox.Any(o => o.EventId == e.Id))
                 : events.Where(e => e.OccurredAt < cutoffUtc);

@@ -122,7 +122,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
     }
 
     /// <summary>Creates the database, the activity log table and its indexes, whichever are missing.</summary>
-    /// <param name="context">A context whose model maps <see cref="StoredActivityEvent"/>.</param>
+    /// <param name="context">A context whose model maps <see cref="StoredActivityLogEvent"/>.</param>
     /// <param name="logger">Where to say what was created.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns><see langword="true"/> when something was created.</returns>
@@ -130,7 +130,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
     /// <exception cref="NotSupportedException">The provider is neither SQLite nor PostgreSQL.</exception>
     internal static async Task<bool> EnsureSchemaAsync(DbContext context, ILogger logger, CancellationToken cancellationToken)
     {
-        var entityType = context.Model.FindEntityType(typeof(StoredActivityEvent));
+        var entityType = context.Model.FindEntityType(typeof(StoredActivityLogEvent));
         string? table = entityType?.GetTableName();
         if (entityType is null || table is null)
         {
@@ -235,7 +235,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
         CancellationToken cancellationToken)
     {
         var tables = new HashSet<string>(StringComparer.Ordinal) { target.Table };
-        foreach (var type in new[] { typeof(Outbox.OutboxEntryRow), typeof(Outbox.OutboxBatchRow), typeof(Quarantine.QuarantineRow) })
+        foreach (var type in new[] { typeof(Outbox.OutboxDeliveryRow), typeof(Outbox.OutboxBatchRow), typeof(Quarantine.QuarantineRow) })
         {
             if (model.FindEntityType(type) is { } outbox && outbox.GetTableName() is { } name && outbox.GetSchema() == target.Schema)
             {

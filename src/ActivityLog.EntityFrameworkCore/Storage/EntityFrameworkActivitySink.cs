@@ -1,5 +1,6 @@
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Schema;
+using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,16 +28,16 @@ namespace ActivityLog.EntityFrameworkCore.Storage;
 /// </para>
 /// <para>
 /// A batch the database refuses because of a value (SQLSTATE class 22, 23 or 54) or whose rows cannot be built is
-/// rethrown as <see cref="ActivityEventRejectedException"/>: the dispatcher then splits it, writes the valid events and
+/// rethrown as <see cref="ActivityLogEventRejectedException"/>: the dispatcher then splits it, writes the valid events and
 /// quarantines the one at fault, instead of retrying the whole batch and dropping it (<see cref="StoreRejections"/>).
 /// </para>
 /// <para>
-/// With outbox subscribers registered (a delivery package), the events' outbox entries go into the same transaction as
-/// the events, only for the events this write stores (an event stored by an earlier attempt already had its entries,
+/// With outbox subscribers registered (a delivery package), the events' outbox deliveries go into the same transaction as
+/// the events, only for the events this write stores (an event stored by an earlier attempt already had its deliveries,
 /// which may since have been delivered and deleted), and the process's delivery workers are woken after the commit.
 /// </para>
 /// </remarks>
-/// <typeparam name="TContext">The host's context; its model maps <see cref="StoredActivityEvent"/>.</typeparam>
+/// <typeparam name="TContext">The host's context; its model maps <see cref="StoredActivityLogEvent"/>.</typeparam>
 internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     where TContext : DbContext
 {
@@ -73,7 +74,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         _outbox = outbox;
     }
 
-    public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public async Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0)
@@ -84,12 +85,12 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         // With CreateSchemaOnStart, the first batch waits for the table (a finished task otherwise).
         await _schema.WhenReadyAsync(cancellationToken).ConfigureAwait(false);
 
-        var rows = new StoredActivityEvent[batch.Count];
+        var rows = new StoredActivityLogEvent[batch.Count];
         for (int i = 0; i < rows.Length; i++)
         {
             try
             {
-                rows[i] = StoredActivityEvent.FromActivityEvent(batch[i]);
+                rows[i] = StoredActivityLogEvent.FromActivityLogEvent(batch[i]);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -99,7 +100,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         }
 
         // Null (and nothing more to do) unless a subscriber accepts an event of the batch.
-        var entries = _outbox.Plan(batch);
+        var deliveries = _outbox.Plan(batch);
 
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
@@ -108,7 +109,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             try
             {
                 EnsureMapped(context);
-                if (entries is not null)
+                if (deliveries is not null)
                 {
                     OutboxWriter.EnsureMapped(context);
                 }
@@ -121,11 +122,11 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                 {
                     if (parts <= 1)
                     {
-                        await WriteAsync(context, writer, rows, entries, cancellationToken).ConfigureAwait(false);
+                        await WriteAsync(context, writer, rows, deliveries, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
-                        await WriteInPartsAsync(context, writer!, rows, entries, parts, cancellationToken).ConfigureAwait(false);
+                        await WriteInPartsAsync(context, writer!, rows, deliveries, parts, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (Exception exception) when (StoreRejections.Classify(exception) is { } rejected)
@@ -134,7 +135,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                     throw rejected;
                 }
 
-                if (entries is not null)
+                if (deliveries is not null)
                 {
                     _outbox.Notify();
                 }
@@ -155,20 +156,20 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// retried as a whole and the parts already stored are skipped.
     /// </summary>
     private async Task WriteInPartsAsync(
-        DbContext first, IActivityBulkWriter writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[]? entries, int parts, CancellationToken cancellationToken)
+        DbContext first, IActivityBulkWriter writer, StoredActivityLogEvent[] rows, List<OutboxDeliveryRow>?[]? deliveries, int parts, CancellationToken cancellationToken)
     {
         int size = (rows.Length + parts - 1) / parts;
         var writes = new Task[parts];
-        writes[0] = WriteAsync(first, writer, rows[..size], entries?[..size], cancellationToken);
+        writes[0] = WriteAsync(first, writer, rows[..size], deliveries?[..size], cancellationToken);
         for (int p = 1; p < parts; p++)
         {
             var range = (p * size)..Math.Min(rows.Length, (p + 1) * size);
-            writes[p] = WritePartAsync(rows[range], entries?[range], cancellationToken);
+            writes[p] = WritePartAsync(rows[range], deliveries?[range], cancellationToken);
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);
 
-        async Task WritePartAsync(StoredActivityEvent[] part, List<OutboxEntryRow>?[]? partEntries, CancellationToken ct)
+        async Task WritePartAsync(StoredActivityLogEvent[] part, List<OutboxDeliveryRow>?[]? partDeliveries, CancellationToken ct)
         {
             var partScope = _scopes.CreateAsyncScope();
             await using (partScope.ConfigureAwait(false))
@@ -176,7 +177,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                 var (context, owned) = await ResolveContextAsync(partScope.ServiceProvider, ct).ConfigureAwait(false);
                 try
                 {
-                    await WriteAsync(context, writer, part, partEntries, ct).ConfigureAwait(false);
+                    await WriteAsync(context, writer, part, partDeliveries, ct).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -191,7 +192,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
 
     private static void EnsureMapped(DbContext context)
     {
-        if (context.Model.FindEntityType(typeof(StoredActivityEvent)) is null)
+        if (context.Model.FindEntityType(typeof(StoredActivityLogEvent)) is null)
         {
             throw new InvalidOperationException(
                 $"The model of {context.GetType().Name} does not map the activity log: call modelBuilder.AddActivityLog() in its OnModelCreating.");
@@ -200,14 +201,14 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
 
     /// <summary>Writes rows through a context: the bulk writer that accepted it, or the generic path.</summary>
     private async Task WriteAsync(
-        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[]? entries, CancellationToken cancellationToken)
+        DbContext context, IActivityBulkWriter? writer, StoredActivityLogEvent[] rows, List<OutboxDeliveryRow>?[]? deliveries, CancellationToken cancellationToken)
     {
         var strategy = context.Database.CreateExecutionStrategy();
-        if (entries is not null && Array.Exists(entries, e => e is not null))
+        if (deliveries is not null && Array.Exists(deliveries, e => e is not null))
         {
             int inserted = await strategy.ExecuteAsync(
-                (writer, rows, entries),
-                static (ctx, state, ct) => InsertMissingWithOutboxAsync(ctx, state.writer, state.rows, state.entries, ct),
+                (writer, rows, deliveries),
+                static (ctx, state, ct) => InsertMissingWithOutboxAsync(ctx, state.writer, state.rows, state.deliveries, ct),
                 verifySucceeded: null,
                 cancellationToken).ConfigureAwait(false);
             if (inserted < rows.Length)
@@ -262,7 +263,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     /// "insert unless present" has no syntax every provider shares, so the check is a query.
     /// </summary>
     /// <returns>The number of rows inserted.</returns>
-    private static async Task<int> InsertMissingAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    private static async Task<int> InsertMissingAsync(DbContext context, StoredActivityLogEvent[] rows, CancellationToken cancellationToken)
     {
         // The execution strategy may run this again: start from an empty change tracker every time.
         var tracker = context.ChangeTracker;
@@ -279,7 +280,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         tracker.AutoDetectChangesEnabled = false;
         try
         {
-            var set = context.Set<StoredActivityEvent>();
+            var set = context.Set<StoredActivityLogEvent>();
             int added = 0;
             foreach (var row in rows)
             {
@@ -301,13 +302,13 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     }
 
     /// <summary>
-    /// Events and their outbox entries in one transaction: find which events of the batch are stored already, then write
+    /// Events and their outbox deliveries in one transaction: find which events of the batch are stored already, then write
     /// the others (through the bulk writer, which then writes in this transaction, or the change tracker) and the
-    /// entries of exactly those.
+    /// deliveries of exactly those.
     /// </summary>
     /// <returns>The number of events inserted.</returns>
     private static async Task<int> InsertMissingWithOutboxAsync(
-        DbContext context, IActivityBulkWriter? writer, StoredActivityEvent[] rows, List<OutboxEntryRow>?[] entries, CancellationToken cancellationToken)
+        DbContext context, IActivityBulkWriter? writer, StoredActivityLogEvent[] rows, List<OutboxDeliveryRow>?[] deliveries, CancellationToken cancellationToken)
     {
         var tracker = context.ChangeTracker;
         tracker.Clear();
@@ -319,7 +320,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
             await using (transaction.ConfigureAwait(false))
             {
                 var stored = await StoredIdsAsync(context, rows, cancellationToken).ConfigureAwait(false);
-                var missing = new List<StoredActivityEvent>(rows.Length - (stored?.Count ?? 0));
+                var missing = new List<StoredActivityLogEvent>(rows.Length - (stored?.Count ?? 0));
                 for (int i = 0; i < rows.Length; i++)
                 {
                     if (stored is not null && stored.Contains(rows[i].Id))
@@ -333,12 +334,12 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
                         context.Add(rows[i]);
                     }
 
-                    if (entries[i] is { } eventEntries)
+                    if (deliveries[i] is { } eventDeliveries)
                     {
-                        foreach (var entry in eventEntries)
+                        foreach (var delivery in eventDeliveries)
                         {
                             // A fresh row per attempt: the execution strategy may run this again after a failed commit.
-                            context.Add(new OutboxEntryRow { Destination = entry.Destination, EventId = entry.EventId, CreatedAt = entry.CreatedAt });
+                            context.Add(new OutboxDeliveryRow { Destination = delivery.Destination, EventId = delivery.EventId, CreatedAt = delivery.CreatedAt });
                         }
                     }
                 }
@@ -365,9 +366,9 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     }
 
     /// <summary>The ids of the rows that are already stored, or <see langword="null"/> when none is.</summary>
-    private static async Task<HashSet<Guid>?> StoredIdsAsync(DbContext context, StoredActivityEvent[] rows, CancellationToken cancellationToken)
+    private static async Task<HashSet<Guid>?> StoredIdsAsync(DbContext context, StoredActivityLogEvent[] rows, CancellationToken cancellationToken)
     {
-        var set = context.Set<StoredActivityEvent>();
+        var set = context.Set<StoredActivityLogEvent>();
         HashSet<Guid>? stored = null;
         for (int start = 0; start < rows.Length; start += ExistingIdsChunkSize)
         {

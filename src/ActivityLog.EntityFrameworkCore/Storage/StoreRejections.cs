@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ActivityLog.Extensibility;
 
 namespace ActivityLog.EntityFrameworkCore.Storage;
 
@@ -16,13 +17,13 @@ namespace ActivityLog.EntityFrameworkCore.Storage;
 /// </remarks>
 internal static class StoreRejections
 {
-    public static ActivityEventRejectedException? Classify(Exception exception)
+    public static ActivityLogEventRejectedException? Classify(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is DbException { SqlState: { Length: 5 } state } && state[..2] is "22" or "23" or "54")
             {
-                return new ActivityEventRejectedException(
+                return new ActivityLogEventRejectedException(
                     $"The database refused the batch's rows (SQLSTATE {state}, {ClassName(state)}): a value of an event cannot be stored.", exception);
             }
         }
@@ -31,7 +32,7 @@ internal static class StoreRejections
     }
 
     /// <summary>A row could not be built from the event (its values cannot be written as the JSON columns).</summary>
-    public static ActivityEventRejectedException Unconvertible(ActivityEvent activityEvent, Exception exception) =>
+    public static ActivityLogEventRejectedException Unconvertible(ActivityLogEvent activityEvent, Exception exception) =>
         new(activityEvent.Id, $"The event could not be written as a row ({exception.GetType().Name} while serializing its JSON columns).", exception);
 
     private static string ClassName(string state) => state[..2] switch

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 
 namespace ActivityLog.Webhooks.Delivery;
 
@@ -14,7 +14,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
     private readonly ConcurrentDictionary<string, Destination> _destinations = new(StringComparer.Ordinal);
 
     /// <summary>Adds an event for a destination; <see langword="false"/> when that destination is full (the caller counts the drop).</summary>
-    public bool TryAdd(string destination, ActivityEvent activity)
+    public bool TryAdd(string destination, ActivityLogEvent activity)
     {
         var queue = Get(destination);
         lock (queue)
@@ -34,7 +34,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
     /// Adds events for a destination at once (a claim sees all of them or none), as many as fit; returns how many
     /// were added (the caller counts the rest as dropped).
     /// </summary>
-    public int AddRange(string destination, List<ActivityEvent> events)
+    public int AddRange(string destination, List<ActivityLogEvent> events)
     {
         var queue = Get(destination);
         lock (queue)
@@ -71,7 +71,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
                 return Task.FromResult<ActivityOutboxBatch?>(null);
             }
 
-            var events = new List<ActivityEvent>(Math.Min(claim.MaxEvents, queue.Unbatched.Count));
+            var events = new List<ActivityLogEvent>(Math.Min(claim.MaxEvents, queue.Unbatched.Count));
             long bytes = 0;
             while (events.Count < claim.MaxEvents && queue.Unbatched.TryPeek(out var next))
             {
@@ -151,12 +151,12 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
     /// attempt counted); the claimed batch keeps its id, its lease and the other events.
     /// </summary>
     /// <returns>The claimed batch with the remaining events, and the dead letter's id.</returns>
-    public (ActivityOutboxBatch Remaining, Guid DeadLetterId) DeadLetterEvents(ActivityOutboxBatch batch, IReadOnlyList<ActivityEvent> failed, string reason)
+    public (ActivityOutboxBatch Remaining, Guid DeadLetterId) DeadLetterEvents(ActivityOutboxBatch batch, IReadOnlyList<ActivityLogEvent> failed, string reason)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(failed);
         var set = failed.ToHashSet(ReferenceEqualityComparer.Instance);
-        List<ActivityEvent> rest = [.. batch.Events.Where(e => !set.Contains(e))];
+        List<ActivityLogEvent> rest = [.. batch.Events.Where(e => !set.Contains(e))];
         var now = time.GetUtcNow();
         var dead = new Batch(Guid.CreateVersion7(now), [.. failed], now)
         {
@@ -261,7 +261,7 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
 
     private sealed class Destination
     {
-        public Queue<ActivityEvent> Unbatched { get; } = new();
+        public Queue<ActivityLogEvent> Unbatched { get; } = new();
 
         // Insertion-ordered enough for a retry scan: Dictionary keeps insertion order while nothing is removed, and
         // the order only decides which of several due batches goes first.
@@ -270,11 +270,11 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         public long Pending { get; set; }
     }
 
-    private sealed class Batch(Guid id, IReadOnlyList<ActivityEvent> events, DateTimeOffset createdAt)
+    private sealed class Batch(Guid id, IReadOnlyList<ActivityLogEvent> events, DateTimeOffset createdAt)
     {
         public Guid Id { get; } = id;
 
-        public IReadOnlyList<ActivityEvent> Events { get; set; } = events; // shrinks when unserializable events are split off
+        public IReadOnlyList<ActivityLogEvent> Events { get; set; } = events; // shrinks when unserializable events are split off
 
         public DateTimeOffset CreatedAt { get; } = createdAt;
 

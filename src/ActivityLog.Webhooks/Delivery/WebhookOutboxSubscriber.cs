@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Internal;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +15,7 @@ internal sealed class WebhookOutboxSubscriber(string endpointName, IOptions<Acti
 
     public string Destination { get; } = WebhookEndpoint.DestinationPrefix + endpointName;
 
-    public bool Accepts(ActivityEvent activity)
+    public bool Accepts(ActivityLogEvent activity)
     {
         ArgumentNullException.ThrowIfNull(activity);
         return _filter.Value?.Accepts(activity.Name) ?? false;

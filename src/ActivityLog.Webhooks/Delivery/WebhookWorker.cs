@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.Channels;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Internal;
 using ActivityLog.Webhooks.Signing;
 using Microsoft.Extensions.Logging;
@@ -40,7 +40,7 @@ internal sealed class WebhookWorker
     // Events serialized while the outbox measured them for the byte limit, reused for the body: one serialization per
     // event. Only this worker's claim calls the measure, and it completes before the body is written.
     private readonly ArrayBufferWriter<byte> _measuredJson = new(16 * 1024);
-    private readonly Dictionary<ActivityEvent, (int Start, int Length, string? Error)> _measured = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ActivityLogEvent, (int Start, int Length, string? Error)> _measured = new(ReferenceEqualityComparer.Instance);
     private readonly Utf8JsonWriter _measureWriter;
     // A store's outbox with a backlog: a background loop claims batches ahead while this worker sends, so the claims'
     // round trips overlap the HTTP attempts. Still one batch in flight: batches are sent one after the other.
@@ -352,13 +352,13 @@ internal sealed class WebhookWorker
     }
 
     /// <summary>Measures an event for a store's claim: serialized with the claim's own writer, nothing kept.</summary>
-    private int MeasureAhead(ActivityEvent activity)
+    private int MeasureAhead(ActivityLogEvent activity)
     {
         _aheadJson.ResetWrittenCount();
         try
         {
             _aheadWriter.Reset(_aheadJson);
-            ActivityLog.Serialization.ActivityJsonSerializer.Write(_aheadWriter, activity, _endpoint.Options.Fields);
+            ActivityLog.ActivityJsonSerializer.Write(_aheadWriter, activity, _endpoint.Options.Fields);
             _aheadWriter.Flush();
         }
         catch (Exception exception) when (IsSerializationFailure(exception))
@@ -375,13 +375,13 @@ internal sealed class WebhookWorker
     /// (a <c>JsonValue</c> holding NaN, say) is remembered as such and measured as one byte, so that the claim still
     /// takes it and the worker can set it aside instead of failing the claim for good.
     /// </summary>
-    private int Measure(ActivityEvent activity)
+    private int Measure(ActivityLogEvent activity)
     {
         int start = _measuredJson.WrittenCount;
         try
         {
             _measureWriter.Reset(_measuredJson);
-            ActivityLog.Serialization.ActivityJsonSerializer.Write(_measureWriter, activity, _endpoint.Options.Fields);
+            ActivityLog.ActivityJsonSerializer.Write(_measureWriter, activity, _endpoint.Options.Fields);
             _measureWriter.Flush();
         }
         catch (Exception exception) when (IsSerializationFailure(exception))
@@ -401,14 +401,14 @@ internal sealed class WebhookWorker
 
     /// <summary>
     /// The body in the endpoint's format: <c>{"events":[…]}</c> byte for byte as
-    /// <see cref="ActivityLog.Serialization.ActivityJsonSerializer.WritePayload"/> writes it, or one event a line.
+    /// <see cref="ActivityLog.ActivityJsonSerializer.WritePayload"/> writes it, or one event a line.
     /// Each event is serialized on its own (measured by this claim, or now for a retried batch) and copied, so an event
     /// that cannot be serialized is left out whole; those are returned (with the error's type), else <see langword="null"/>.
     /// </summary>
-    private List<(ActivityEvent Event, string Error)>? WriteBody(IReadOnlyList<ActivityEvent> events)
+    private List<(ActivityLogEvent Event, string Error)>? WriteBody(IReadOnlyList<ActivityLogEvent> events)
     {
         bool json = _endpoint.Options.Format == WebhookPayloadFormat.Json;
-        List<(ActivityEvent, string)>? unserializable = null;
+        List<(ActivityLogEvent, string)>? unserializable = null;
         if (json)
         {
             _body.Write("{\"events\":["u8);
@@ -456,7 +456,7 @@ internal sealed class WebhookWorker
     /// there the whole batch is dead-lettered (its events were read back from JSON, so this should not happen there).
     /// </summary>
     /// <returns>The batch of the remaining events, or <see langword="null"/> when nothing is left to send.</returns>
-    private async Task<ActivityOutboxBatch?> IsolateAsync(ActivityOutboxBatch batch, string webhookId, List<(ActivityEvent Event, string Error)> failed, CancellationToken abort)
+    private async Task<ActivityOutboxBatch?> IsolateAsync(ActivityOutboxBatch batch, string webhookId, List<(ActivityLogEvent Event, string Error)> failed, CancellationToken abort)
     {
         // The reason names the event and the error type, never a value: the event's data may be sensitive.
         string reason = failed.Count == 1

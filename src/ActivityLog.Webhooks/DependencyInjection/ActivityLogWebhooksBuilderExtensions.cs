@@ -1,6 +1,6 @@
 using System.Net;
 using ActivityLog;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Webhooks;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Internal;
@@ -90,7 +90,7 @@ public static class ActivityLogWebhooksBuilderExtensions
             builder.AddSink<WebhookActivitySink>();
         }
 
-        // A store writes outbox entries for registered subscribers only, and the container is fixed before the
+        // A store writes outbox deliveries for registered subscribers only, and the container is fixed before the
         // options are bound: name every endpoint now from what can be seen (code, the given or a registered
         // configuration instance). The service fails the start, with this advice, if an endpoint was missed.
         foreach (string endpoint in KnownEndpointNames(services, configuration, configure))

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using ActivityLog.Extensibility;
 using ActivityLog.Formatting;
 using ActivityLog.Redaction;
 using Microsoft.Extensions.DependencyInjection;
@@ -108,7 +109,7 @@ public sealed class ActivityLogBuilder
         // Generic sinks (EntityFrameworkActivitySink`1) are named without the arity in metrics and logs.
         public string Name { get; } = typeof(TSink).Name.Split('`')[0];
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken) =>
             sink.WriteBatchAsync(batch, cancellationToken);
     }
 }

@@ -1,5 +1,5 @@
 using ActivityLog;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.Formatting;
 using ActivityLog.Internal;
 using ActivityLog.Pipeline;
@@ -86,7 +86,7 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton(sp => new ActivityLogMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             () => sp.GetRequiredService<ActivityQueue>().Count));
-        services.TryAddSingleton<IActivityEventProcessor, ActivityEventProcessor>();
+        services.TryAddSingleton<IActivityLogEventProcessor, ActivityLogEventProcessor>();
         services.TryAddSingleton<ActivityDispatcher>();
         services.TryAddSingleton<IActivityDispatcher>(sp => sp.GetRequiredService<ActivityDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityDispatcherHostedService>());

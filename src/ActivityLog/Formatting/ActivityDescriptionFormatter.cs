@@ -1,10 +1,12 @@
+using ActivityLog.Formatting;
+
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace ActivityLog.Formatting;
+namespace ActivityLog;
 
 /// <summary>
-/// Turns events into words: the <see cref="ActivityEvent.Description"/> predicate ("removed the webhook Logging from
+/// Turns events into words: the <see cref="ActivityLogEvent.Description"/> predicate ("removed the webhook Logging from
 /// Transactional") and the page's sentence ("John Doe removed the webhook Logging from Transactional.").
 /// </summary>
 /// <remarks>Templates are parsed once, when the formatter is created. Never throws for an event: an event without a
@@ -42,7 +44,7 @@ public sealed class ActivityDescriptionFormatter
     /// <param name="activityEvent">The event.</param>
     /// <param name="culture">The culture, or <see langword="null"/> for the configured <see cref="Culture"/>.</param>
     /// <returns>The description, for example "updated the user profile".</returns>
-    public string Describe(ActivityEvent activityEvent, CultureInfo? culture = null)
+    public string Describe(ActivityLogEvent activityEvent, CultureInfo? culture = null)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         culture ??= _defaultCulture;
@@ -73,7 +75,7 @@ public sealed class ActivityDescriptionFormatter
     /// <param name="activityEvent">The event.</param>
     /// <param name="culture">The viewer's culture, or <see langword="null"/> for the configured one.</param>
     /// <returns>The sentence, for example "John Doe removed the webhook Logging from Transactional."</returns>
-    public string FormatSentence(ActivityEvent activityEvent, CultureInfo? culture = null)
+    public string FormatSentence(ActivityLogEvent activityEvent, CultureInfo? culture = null)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         culture ??= _defaultCulture;

@@ -1,4 +1,5 @@
-namespace ActivityLog.Formatting;
+using ActivityLog.Formatting;
+namespace ActivityLog;
 
 /// <summary>
 /// Description templates: the predicate shown after the actor's name ("removed the webhook {resource.name} from
@@ -42,7 +43,7 @@ public sealed class ActivityDescriptionOptions
     /// <value>Empty by default.</value>
     public Dictionary<string, string> UnknownActorNames { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The culture of the <see cref="ActivityEvent.Description"/> the pipeline stores; <see langword="null"/> uses <see cref="Templates"/>.</summary>
+    /// <summary>The culture of the <see cref="ActivityLogEvent.Description"/> the pipeline stores; <see langword="null"/> uses <see cref="Templates"/>.</summary>
     /// <value><see langword="null"/>.</value>
     public string? Culture { get; set; }
 

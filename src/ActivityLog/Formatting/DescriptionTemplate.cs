@@ -70,7 +70,7 @@ internal sealed class DescriptionTemplate
         return new DescriptionTemplate([.. segments]);
     }
 
-    public string Render(ActivityEvent activityEvent)
+    public string Render(ActivityLogEvent activityEvent)
     {
         if (_segments.Length == 1 && _segments[0].Text is { } only)
         {
@@ -135,16 +135,16 @@ internal sealed class DescriptionTemplate
 
     private sealed class Placeholder
     {
-        private readonly Func<ActivityEvent, string?> _resolve;
+        private readonly Func<ActivityLogEvent, string?> _resolve;
 
-        private Placeholder(Func<ActivityEvent, string?> resolve) => _resolve = resolve;
+        private Placeholder(Func<ActivityLogEvent, string?> resolve) => _resolve = resolve;
 
-        public string? Resolve(ActivityEvent activityEvent) => _resolve(activityEvent);
+        public string? Resolve(ActivityLogEvent activityEvent) => _resolve(activityEvent);
 
         public static Placeholder Parse(string path, string eventName)
         {
             string[] parts = path.Trim().Split('.');
-            Func<ActivityEvent, string?>? resolve = parts switch
+            Func<ActivityLogEvent, string?>? resolve = parts switch
             {
                 ["actor", "name"] => e => e.Actor.Name,
                 ["actor", "type"] => e => Humanize(e.Actor.Type),
@@ -174,7 +174,7 @@ internal sealed class DescriptionTemplate
                 : new Placeholder(resolve);
         }
 
-        private static Func<ActivityEvent, string?>? ResourceField(string field, Func<ActivityEvent, ActivityResource?> pick) => field switch
+        private static Func<ActivityLogEvent, string?>? ResourceField(string field, Func<ActivityLogEvent, ActivityResource?> pick) => field switch
         {
             "name" => e => pick(e)?.Name,
             "type" => e => Humanize(pick(e)?.Type),
@@ -189,7 +189,7 @@ internal sealed class DescriptionTemplate
                    int.TryParse(part.AsSpan(8, part.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out index);
         }
 
-        private static string? ChangeValue(ActivityEvent activityEvent, string field, bool to)
+        private static string? ChangeValue(ActivityLogEvent activityEvent, string field, bool to)
         {
             foreach (var change in activityEvent.Changes)
             {

@@ -1,7 +1,7 @@
 namespace ActivityLog;
 
 /// <summary>Ready-made gates.</summary>
-public static class ActivityLogGates
+internal static class ActivityLogGates
 {
     /// <summary>Every account records (the default).</summary>
     public static IActivityLogGate AllowAll { get; } = new DelegateGate(static (_, _) => ValueTask.FromResult(true));

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.Internal;

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,7 @@ namespace ActivityLog.Pipeline;
 internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly ActivityQueue _queue;
-    private readonly IActivityEventProcessor _processor;
+    private readonly IActivityLogEventProcessor _processor;
     private readonly SinkWorker[] _sinks;
     private readonly ActivityLogOptions _options;
     private readonly TimeProvider _time;
@@ -37,7 +38,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 
     public ActivityDispatcher(
         ActivityQueue queue,
-        IActivityEventProcessor processor,
+        IActivityLogEventProcessor processor,
         IEnumerable<IActivitySink> sinks,
         IOptions<ActivityLogOptions> options,
         TimeProvider time,
@@ -131,7 +132,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
             throw new InvalidOperationException("The ActivityLog dispatcher is not running: start the host before flushing.");
         }
 
-        var marker = new ActivityEvent { Name = "activity_log.flush.marker", FlushCompletion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var marker = new ActivityLogEvent { Name = "activity_log.flush.marker", FlushCompletion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         Interlocked.Increment(ref _pendingFlushes);
         // Cut the batch delay short before waiting for room: with a full queue, the marker only gets in once the
         // dispatcher drains, and it must not sit out its delay first.
@@ -199,7 +200,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
     private async Task DrainAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<ActivityEvent>(_options.MaxBatchSize);
+        var batch = new List<ActivityLogEvent>(_options.MaxBatchSize);
         var flushes = new List<TaskCompletionSource>();
         bool lastBatchFull = false;
         while (true)
@@ -334,7 +335,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         Volatile.Read(ref _batchDelay)?.Cancel();
     }
 
-    private async Task DeliverAsync(List<ActivityEvent> batch)
+    private async Task DeliverAsync(List<ActivityLogEvent> batch)
     {
         if (batch.Count == 0)
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ActivityLog.Extensibility;
 using ActivityLog.Formatting;
 using ActivityLog.Redaction;
 using Microsoft.Extensions.Options;

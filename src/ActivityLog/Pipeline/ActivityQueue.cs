@@ -13,7 +13,7 @@ internal sealed class ActivityQueue
 {
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<ActivityEvent> _channel;
+    private readonly Channel<ActivityLogEvent> _channel;
     private readonly ActivityLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -28,7 +28,7 @@ internal sealed class ActivityQueue
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _channel = Channel.CreateBounded<ActivityEvent>(new BoundedChannelOptions(_options.QueueCapacity)
+        _channel = Channel.CreateBounded<ActivityLogEvent>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -38,7 +38,7 @@ internal sealed class ActivityQueue
         });
     }
 
-    public ChannelReader<ActivityEvent> Reader => _channel.Reader;
+    public ChannelReader<ActivityLogEvent> Reader => _channel.Reader;
 
     public int Count => _channel.Reader.Count;
 
@@ -50,7 +50,7 @@ internal sealed class ActivityQueue
     /// <summary>Called on the slow path when a write finds the queue full: a full batch is ready, so the reader should not wait.</summary>
     internal Action? Full { get; set; }
 
-    public void Enqueue(ActivityEvent activityEvent)
+    public void Enqueue(ActivityLogEvent activityEvent)
     {
         if (!_channel.Writer.TryWrite(activityEvent))
         {
@@ -59,7 +59,7 @@ internal sealed class ActivityQueue
     }
 
     /// <summary>Queues a flush marker, waiting for room; returns false when the queue is closed.</summary>
-    public async ValueTask<bool> EnqueueMarkerAsync(ActivityEvent marker, CancellationToken cancellationToken)
+    public async ValueTask<bool> EnqueueMarkerAsync(ActivityLogEvent marker, CancellationToken cancellationToken)
     {
         try
         {
@@ -101,7 +101,7 @@ internal sealed class ActivityQueue
         }
     }
 
-    private void EnqueueSlow(ActivityEvent activityEvent)
+    private void EnqueueSlow(ActivityLogEvent activityEvent)
     {
         Full?.Invoke();
         if (_options.QueueFullMode == ActivityQueueFullMode.DropNewest)

@@ -1,3 +1,5 @@
+using ActivityLog.Extensibility;
+
 namespace ActivityLog;
 
 /// <summary>
@@ -16,7 +18,7 @@ public interface IActivityDispatcher
     long DroppedCount { get; }
 
     /// <summary>
-    /// Events a sink rejected for good (<see cref="ActivityEventRejectedException"/>) and that went to the
+    /// Events a sink rejected for good (<see cref="ActivityLogEventRejectedException"/>) and that went to the
     /// <see cref="IActivityQuarantine"/> instead, since start, once per sink. Also the <c>activitylog.events.quarantined</c> metric.
     /// </summary>
     long QuarantinedCount { get; }

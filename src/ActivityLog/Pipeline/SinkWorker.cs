@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -8,7 +9,7 @@ namespace ActivityLog.Pipeline;
 
 /// <summary>
 /// One sink with its own queue, loop and retry state (as Serilog gives each batched sink its own): a sink that fails
-/// for minutes holds back only itself. A batch that fails with <see cref="ActivityEventRejectedException"/> is split
+/// for minutes holds back only itself. A batch that fails with <see cref="ActivityLogEventRejectedException"/> is split
 /// until the failing event is alone; the others are written and that one is quarantined. Any other failure is retried
 /// with back-off, and after the last retry the batch is counted as dropped for this sink.
 /// </summary>
@@ -56,7 +57,7 @@ internal sealed class SinkWorker
     /// Queues a processed batch. Waits for room while this sink keeps up (back-pressure); while it is failing, drops
     /// what does not fit and counts it (<c>sink_queue_full</c>).
     /// </summary>
-    public async ValueTask PostAsync(ActivityEvent[] batch)
+    public async ValueTask PostAsync(ActivityLogEvent[] batch)
     {
         int capacity = _shared.Options.SinkQueueCapacity ?? _shared.Options.QueueCapacity;
         if (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
@@ -188,7 +189,7 @@ internal sealed class SinkWorker
                     }
 
                     SignalRoom();
-                    await WriteAsync(new ArraySegment<ActivityEvent>(batch)).ConfigureAwait(false);
+                    await WriteAsync(new ArraySegment<ActivityLogEvent>(batch)).ConfigureAwait(false);
                 }
             }
         }
@@ -202,9 +203,9 @@ internal sealed class SinkWorker
     /// Writes a batch; on a rejection, isolates the rejected event by splitting. A work stack, not recursion: a batch of
     /// 100,000 events each named by its rejection must not grow the call stack per event.
     /// </summary>
-    private async Task WriteAsync(ArraySegment<ActivityEvent> batch)
+    private async Task WriteAsync(ArraySegment<ActivityLogEvent> batch)
     {
-        var parts = new Stack<ArraySegment<ActivityEvent>>();
+        var parts = new Stack<ArraySegment<ActivityLogEvent>>();
         parts.Push(batch);
         while (parts.Count > 0)
         {
@@ -226,10 +227,10 @@ internal sealed class SinkWorker
             if (index >= 0)
             {
                 await QuarantineAsync(part[index], rejected.Message).ConfigureAwait(false);
-                var rest = new ActivityEvent[part.Count - 1];
+                var rest = new ActivityLogEvent[part.Count - 1];
                 part[..index].CopyTo(rest);
                 part[(index + 1)..].CopyTo(rest, index);
-                parts.Push(new ArraySegment<ActivityEvent>(rest));
+                parts.Push(new ArraySegment<ActivityLogEvent>(rest));
                 continue;
             }
 
@@ -240,7 +241,7 @@ internal sealed class SinkWorker
         }
     }
 
-    private static int IndexOf(ArraySegment<ActivityEvent> part, Guid id)
+    private static int IndexOf(ArraySegment<ActivityLogEvent> part, Guid id)
     {
         for (int i = 0; i < part.Count; i++)
         {
@@ -254,7 +255,7 @@ internal sealed class SinkWorker
     }
 
     /// <summary>One write with the retry pipeline; settles the outcome unless the sink rejected the part (returned).</summary>
-    private async Task<ActivityEventRejectedException?> TryWriteAsync(ArraySegment<ActivityEvent> part)
+    private async Task<ActivityLogEventRejectedException?> TryWriteAsync(ArraySegment<ActivityLogEvent> part)
     {
         var context = ResilienceContextPool.Shared.Get(_shared.Abort);
         context.Properties.Set(BatchSize, part.Count);
@@ -272,7 +273,7 @@ internal sealed class SinkWorker
         {
             return null; // Abandon counts it.
         }
-        catch (ActivityEventRejectedException rejected)
+        catch (ActivityLogEventRejectedException rejected)
         {
             return rejected;
         }
@@ -291,7 +292,7 @@ internal sealed class SinkWorker
         }
     }
 
-    private async Task QuarantineAsync(ActivityEvent activityEvent, string reason)
+    private async Task QuarantineAsync(ActivityLogEvent activityEvent, string reason)
     {
         try
         {
@@ -362,7 +363,7 @@ internal sealed class SinkWorker
                 // a sink (TaskCanceledException from HttpClient, say) is a failure to retry; only our own cancellation
                 // at shutdown ends the retries.
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e &&
-                    e is not ActivityEventRejectedException &&
+                    e is not ActivityLogEventRejectedException &&
                     !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
                 OnRetry = args =>
                 {
@@ -378,5 +379,5 @@ internal sealed class SinkWorker
         return builder.Build();
     }
 
-    private readonly record struct Item(ActivityEvent[]? Batch, TaskCompletionSource? Flush);
+    private readonly record struct Item(ActivityLogEvent[]? Batch, TaskCompletionSource? Flush);
 }

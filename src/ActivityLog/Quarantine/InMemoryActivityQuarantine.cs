@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using ActivityLog.Pipeline;
 using Microsoft.Extensions.Logging;

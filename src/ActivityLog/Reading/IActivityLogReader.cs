@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace ActivityLog;
 
 /// <summary>
@@ -45,5 +47,5 @@ public interface IActivityLogReader
     /// <param name="cancellationToken">Cancels the stream.</param>
     /// <returns>The events.</returns>
     /// <exception cref="ArgumentException">The query is invalid (thrown by this call, before enumeration).</exception>
-    IAsyncEnumerable<ActivityEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<ActivityLogEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default);
 }

@@ -28,7 +28,7 @@ public ref struct ActivityEntry(string eventName)
     public string? AccountId { get; set; }
 
     /// <summary>Request context; values left empty are taken from the ambient context.</summary>
-    public ActivityContext? Context { get; set; }
+    public ActivityRequestContext? Context { get; set; }
 
     /// <summary>Free-form extra values.</summary>
     public IReadOnlyDictionary<string, object?>? Metadata { get; set; }

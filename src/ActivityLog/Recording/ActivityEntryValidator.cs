@@ -67,7 +67,7 @@ internal static class ActivityEntryValidator
     /// Checks the values an entry and an <see cref="ActivityScope"/> share (actor, account, context), so ambient values
     /// meet the same rules as the ones given to <c>Record</c>.
     /// </summary>
-    public static void ValidateAmbient(ActivityActor? actor, string? accountId, ActivityContext? context)
+    public static void ValidateAmbient(ActivityActor? actor, string? accountId, ActivityRequestContext? context)
     {
         if (actor is { } a && !a.IsUnknown)
         {

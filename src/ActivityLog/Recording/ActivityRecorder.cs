@@ -39,7 +39,7 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time, A
         var accountId = entry.AccountId ?? scope?.AccountId;
         var timestamp = time.GetUtcNow();
         var trace = Activity.Current;
-        var activityEvent = new ActivityEvent
+        var activityEvent = new ActivityLogEvent
         {
             Name = entry.EventName,
             Actor = actor,

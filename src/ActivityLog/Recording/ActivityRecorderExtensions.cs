@@ -30,7 +30,7 @@ public static class ActivityRecorderExtensions
         ActivityActor? actor = null,
         ReadOnlySpan<ActivityResource> related = default,
         string? accountId = null,
-        ActivityContext? context = null,
+        ActivityRequestContext? context = null,
         IReadOnlyDictionary<string, object?>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(recorder);

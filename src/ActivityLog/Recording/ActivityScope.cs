@@ -20,7 +20,7 @@ public sealed class ActivityScope : IDisposable
     private readonly ActivityScope? _parent;
     private bool _disposed;
 
-    private ActivityScope(ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityContext? context, IActivityEventCollector? collector)
+    private ActivityScope(ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityRequestContext? context, IActivityLogEventCollector? collector)
     {
         _parent = parent;
         Actor = actor ?? parent?.Actor;
@@ -39,13 +39,13 @@ public sealed class ActivityScope : IDisposable
     public string? AccountId { get; }
 
     /// <summary>The ambient request context, or <see langword="null"/>.</summary>
-    public ActivityContext? Context { get; }
+    public ActivityRequestContext? Context { get; }
 
     /// <summary>
     /// Where <c>Record</c> sends events while this scope is current instead of the queue, or <see langword="null"/>
     /// for the queue. Set by a store's unit of work (the EF Core package's transactional recording).
     /// </summary>
-    public IActivityEventCollector? Collector { get; }
+    internal IActivityLogEventCollector? Collector { get; }
 
     /// <summary>Opens a scope for the current async flow; dispose it to restore the previous one.</summary>
     /// <param name="actor">The actor, or <see langword="null"/> to inherit.</param>
@@ -53,7 +53,7 @@ public sealed class ActivityScope : IDisposable
     /// <param name="context">The context; its empty values are inherited.</param>
     /// <returns>The scope.</returns>
     /// <exception cref="ArgumentException">A value breaks the rules <c>Record</c> applies (<see cref="ActivityLimits"/>, text no store can hold).</exception>
-    public static ActivityScope Begin(ActivityActor? actor = null, string? accountId = null, ActivityContext? context = null)
+    public static ActivityScope Begin(ActivityActor? actor = null, string? accountId = null, ActivityRequestContext? context = null)
     {
         ActivityEntryValidator.ValidateAmbient(actor, accountId, context);
         var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context, collector: null);
@@ -69,7 +69,7 @@ public sealed class ActivityScope : IDisposable
     /// <param name="collector">Receives every event recorded in this scope, validated and stamped, not yet processed.</param>
     /// <returns>The scope.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="collector"/> is <see langword="null"/>.</exception>
-    public static ActivityScope BeginCollecting(IActivityEventCollector collector)
+    internal static ActivityScope BeginCollecting(IActivityLogEventCollector collector)
     {
         ArgumentNullException.ThrowIfNull(collector);
         var scope = new ActivityScope(CurrentScope.Value, actor: null, accountId: null, context: null, collector);

@@ -8,7 +8,7 @@ namespace ActivityLog;
 /// takes no lock held across an await, and never throws because a sink failed; it throws only
 /// <see cref="ArgumentException"/> for bad input. Thread-safe.
 /// </para>
-/// <para>Most code calls the <see cref="ActivityRecorderExtensions.Record(IActivityRecorder, string, ActivityResource?, ReadOnlySpan{ActivityChange}, ActivityActor?, ReadOnlySpan{ActivityResource}, string?, ActivityContext?, IReadOnlyDictionary{string, object?}?)"/> extension with named arguments.</para>
+/// <para>Most code calls the <see cref="ActivityRecorderExtensions.Record(IActivityRecorder, string, ActivityResource?, ReadOnlySpan{ActivityChange}, ActivityActor?, ReadOnlySpan{ActivityResource}, string?, ActivityRequestContext?, IReadOnlyDictionary{string, object?}?)"/> extension with named arguments.</para>
 /// </remarks>
 public interface IActivityRecorder
 {

@@ -1,9 +1,10 @@
+using ActivityLog.Redaction;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace ActivityLog.Redaction;
+namespace ActivityLog;
 
 /// <summary>
 /// Which keys of changes, context and metadata are masked before any sink sees an event, with the semantics of

@@ -16,7 +16,7 @@ namespace ActivityLog.Redaction;
 /// Filters are validated and compiled when the redactor is created; a resource type's own rules are compiled the first
 /// time an event of that type is redacted, then cached. Thread-safe; create one per application.
 /// </remarks>
-public sealed class SensitiveFieldRedactor
+internal sealed class SensitiveFieldRedactor
 {
     // Rails' generated list first, then what web apps leak most. Substring matches on the normalised key, like Rails:
     // "session" masks session_id, "pwd" masks old_pwd but not cwd. private_key and client_secret repeat _key and
@@ -224,7 +224,7 @@ public sealed class SensitiveFieldRedactor
     /// <param name="context">The context, or <see langword="null"/>.</param>
     /// <param name="resourceType">The resource type of the event, whose own rules also apply.</param>
     /// <returns><paramref name="context"/> itself when nothing was redacted; otherwise a redacted copy.</returns>
-    public ActivityContext? RedactContext(ActivityContext? context, string? resourceType)
+    public ActivityRequestContext? RedactContext(ActivityRequestContext? context, string? resourceType)
     {
         if (context is null)
         {

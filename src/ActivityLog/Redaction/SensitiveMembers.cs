@@ -4,7 +4,7 @@ using Microsoft.Extensions.Compliance.Classification;
 namespace ActivityLog.Redaction;
 
 /// <summary>Tells whether a property or field holds sensitive data, for change capture and serialization of entities.</summary>
-public static class SensitiveMembers
+internal static class SensitiveMembers
 {
     /// <summary>
     /// Returns whether <paramref name="member"/> is marked with <see cref="SensitiveDataAttribute"/> or with any

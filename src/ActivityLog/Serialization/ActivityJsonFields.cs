@@ -1,4 +1,4 @@
-namespace ActivityLog.Serialization;
+namespace ActivityLog;
 
 /// <summary>
 /// The fields beyond the seed payload's that a host opts into. The seed's own fields (<c>event</c>, <c>description</c>,

@@ -11,7 +11,7 @@ namespace ActivityLog.Serialization;
 /// Changes are written as in the payload (<c>{"field":{"to":…,"from":…}}</c>), related resources as an array of
 /// resources, context with the snake_case names of the payload's optional <c>context</c> field. Thread-safe.
 /// </remarks>
-public static class ActivityJsonParts
+internal static class ActivityJsonParts
 {
     /// <summary>Writes changes as <c>{"field":{"to":…,"from":…}}</c>; <c>{}</c> when there are none.</summary>
     /// <param name="changes">The changes.</param>
@@ -19,7 +19,7 @@ public static class ActivityJsonParts
     public static string SerializeChanges(IReadOnlyList<ActivityChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        return Write(changes, ActivityEventJsonConverter.WriteChanges);
+        return Write(changes, ActivityLogEventJsonConverter.WriteChanges);
     }
 
     /// <summary>Reads changes written by <see cref="SerializeChanges"/>.</summary>
@@ -27,7 +27,7 @@ public static class ActivityJsonParts
     /// <returns>The changes, in the order written.</returns>
     /// <exception cref="JsonException">The text is not JSON.</exception>
     public static IReadOnlyList<ActivityChange> DeserializeChanges(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : Read(json, ActivityEventJsonConverter.ReadChanges);
+        string.IsNullOrEmpty(json) ? [] : Read(json, ActivityLogEventJsonConverter.ReadChanges);
 
     /// <summary>Writes resources as a JSON array, or returns <see langword="null"/> when there are none.</summary>
     /// <param name="resources">The resources.</param>
@@ -35,7 +35,7 @@ public static class ActivityJsonParts
     public static string? SerializeResources(IReadOnlyList<ActivityResource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
-        return resources.Count == 0 ? null : Write(resources, ActivityEventJsonConverter.WriteResources);
+        return resources.Count == 0 ? null : Write(resources, ActivityLogEventJsonConverter.WriteResources);
     }
 
     /// <summary>Reads resources written by <see cref="SerializeResources"/>.</summary>
@@ -43,33 +43,33 @@ public static class ActivityJsonParts
     /// <returns>The resources.</returns>
     /// <exception cref="JsonException">The text is not JSON.</exception>
     public static IReadOnlyList<ActivityResource> DeserializeResources(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : Read(json, ActivityEventJsonConverter.ReadResources);
+        string.IsNullOrEmpty(json) ? [] : Read(json, ActivityLogEventJsonConverter.ReadResources);
 
     /// <summary>Writes a context as a JSON object, or returns <see langword="null"/> for no context.</summary>
     /// <param name="context">The context.</param>
     /// <returns>The JSON text, or <see langword="null"/>.</returns>
-    public static string? SerializeContext(ActivityContext? context) =>
-        context is null ? null : Write(context, ActivityEventJsonConverter.WriteContext);
+    public static string? SerializeContext(ActivityRequestContext? context) =>
+        context is null ? null : Write(context, ActivityLogEventJsonConverter.WriteContext);
 
     /// <summary>Reads a context written by <see cref="SerializeContext"/>.</summary>
     /// <param name="json">The JSON text, or <see langword="null"/>.</param>
     /// <returns>The context, or <see langword="null"/>.</returns>
     /// <exception cref="JsonException">The text is not JSON.</exception>
-    public static ActivityContext? DeserializeContext(string? json) =>
-        string.IsNullOrEmpty(json) ? null : Read(json, ActivityEventJsonConverter.ReadContext);
+    public static ActivityRequestContext? DeserializeContext(string? json) =>
+        string.IsNullOrEmpty(json) ? null : Read(json, ActivityLogEventJsonConverter.ReadContext);
 
     /// <summary>Writes metadata as a JSON object, or returns <see langword="null"/> for no metadata.</summary>
     /// <param name="metadata">The metadata, already normalized and redacted by the pipeline.</param>
     /// <returns>The JSON text, or <see langword="null"/>.</returns>
     public static string? SerializeMetadata(IReadOnlyDictionary<string, object?>? metadata) =>
-        metadata is null ? null : Write(metadata, ActivityEventJsonConverter.WriteMetadata);
+        metadata is null ? null : Write(metadata, ActivityLogEventJsonConverter.WriteMetadata);
 
     /// <summary>Reads metadata written by <see cref="SerializeMetadata"/>.</summary>
     /// <param name="json">The JSON text, or <see langword="null"/>.</param>
     /// <returns>The metadata, or <see langword="null"/>.</returns>
     /// <exception cref="JsonException">The text is not JSON.</exception>
     public static IReadOnlyDictionary<string, object?>? DeserializeMetadata(string? json) =>
-        string.IsNullOrEmpty(json) ? null : Read(json, ActivityEventJsonConverter.ReadMetadata);
+        string.IsNullOrEmpty(json) ? null : Read(json, ActivityLogEventJsonConverter.ReadMetadata);
 
     private static string Write<T>(T value, Action<Utf8JsonWriter, T> write)
     {

@@ -1,9 +1,10 @@
+using ActivityLog.Serialization;
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
-namespace ActivityLog.Serialization;
+namespace ActivityLog;
 
 /// <summary>
 /// The JSON contract of an activity event and of the webhook payload <c>{"events":[…]}</c>, field for field as in
@@ -16,7 +17,7 @@ public static class ActivityJsonSerializer
 
     /// <summary>The serializer options for a set of optional fields (cached: one instance per combination).</summary>
     /// <param name="fields">The optional fields to write.</param>
-    /// <returns>Options whose resolver knows <see cref="ActivityEvent"/>, <see cref="ActivityPayload"/> and JSON values.</returns>
+    /// <returns>Options whose resolver knows <see cref="ActivityLogEvent"/>, <see cref="ActivityPayload"/> and JSON values.</returns>
     public static JsonSerializerOptions GetOptions(ActivityJsonFields fields = ActivityJsonFields.None)
     {
         int index = (int)(fields & ActivityJsonFields.All);
@@ -25,7 +26,7 @@ public static class ActivityJsonSerializer
         static JsonSerializerOptions Create(int index)
         {
             var options = new JsonSerializerOptions(ActivityLogJsonContext.Default.Options);
-            options.Converters.Add(new ActivityEventJsonConverter((ActivityJsonFields)index));
+            options.Converters.Add(new ActivityLogEventJsonConverter((ActivityJsonFields)index));
             options.TypeInfoResolver = ActivityLogJsonContext.Default;
             options.MakeReadOnly();
             return Interlocked.CompareExchange(ref OptionsByFields[index], options, null) ?? options;
@@ -36,7 +37,7 @@ public static class ActivityJsonSerializer
     /// <param name="events">The events, already processed by the pipeline.</param>
     /// <param name="fields">Optional fields to add to each event.</param>
     /// <returns>The UTF-8 JSON.</returns>
-    public static byte[] SerializePayload(IReadOnlyList<ActivityEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
+    public static byte[] SerializePayload(IReadOnlyList<ActivityLogEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
     {
         ArgumentNullException.ThrowIfNull(events);
         return JsonSerializer.SerializeToUtf8Bytes(new ActivityPayload(events), PayloadInfo(fields));
@@ -46,7 +47,7 @@ public static class ActivityJsonSerializer
     /// <param name="destination">Where to write.</param>
     /// <param name="events">The events, already processed by the pipeline.</param>
     /// <param name="fields">Optional fields to add to each event.</param>
-    public static void WritePayload(IBufferWriter<byte> destination, IReadOnlyList<ActivityEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
+    public static void WritePayload(IBufferWriter<byte> destination, IReadOnlyList<ActivityLogEvent> events, ActivityJsonFields fields = ActivityJsonFields.None)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(events);
@@ -58,7 +59,7 @@ public static class ActivityJsonSerializer
     /// <param name="activityEvent">The event.</param>
     /// <param name="fields">Optional fields to add.</param>
     /// <returns>The JSON text.</returns>
-    public static string Serialize(ActivityEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
+    public static string Serialize(ActivityLogEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         return JsonSerializer.Serialize(activityEvent, EventInfo(fields));
@@ -68,7 +69,7 @@ public static class ActivityJsonSerializer
     /// <param name="writer">The writer.</param>
     /// <param name="activityEvent">The event.</param>
     /// <param name="fields">Optional fields to add.</param>
-    public static void Write(Utf8JsonWriter writer, ActivityEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
+    public static void Write(Utf8JsonWriter writer, ActivityLogEvent activityEvent, ActivityJsonFields fields = ActivityJsonFields.None)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(activityEvent);
@@ -79,7 +80,7 @@ public static class ActivityJsonSerializer
     /// <param name="json">The JSON object.</param>
     /// <returns>The event.</returns>
     /// <exception cref="JsonException">The JSON is not an activity event.</exception>
-    public static ActivityEvent Deserialize(string json)
+    public static ActivityLogEvent Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         return JsonSerializer.Deserialize(json, EventInfo(ActivityJsonFields.All)) ?? throw new JsonException("The JSON is null.");
@@ -89,23 +90,23 @@ public static class ActivityJsonSerializer
     /// <param name="utf8Json">The payload.</param>
     /// <returns>The events.</returns>
     /// <exception cref="JsonException">The JSON is not a payload.</exception>
-    public static IReadOnlyList<ActivityEvent> DeserializePayload(ReadOnlySpan<byte> utf8Json) =>
+    public static IReadOnlyList<ActivityLogEvent> DeserializePayload(ReadOnlySpan<byte> utf8Json) =>
         JsonSerializer.Deserialize(utf8Json, PayloadInfo(ActivityJsonFields.All))?.Events ?? throw new JsonException("The JSON is null.");
 
     private static JsonTypeInfo<ActivityPayload> PayloadInfo(ActivityJsonFields fields) =>
         (JsonTypeInfo<ActivityPayload>)GetOptions(fields).GetTypeInfo(typeof(ActivityPayload));
 
-    private static JsonTypeInfo<ActivityEvent> EventInfo(ActivityJsonFields fields) =>
-        (JsonTypeInfo<ActivityEvent>)GetOptions(fields).GetTypeInfo(typeof(ActivityEvent));
+    private static JsonTypeInfo<ActivityLogEvent> EventInfo(ActivityJsonFields fields) =>
+        (JsonTypeInfo<ActivityLogEvent>)GetOptions(fields).GetTypeInfo(typeof(ActivityLogEvent));
 }
 
 /// <summary>The webhook payload: <c>{"events":[…]}</c>.</summary>
 /// <param name="Events">The events.</param>
-public sealed record ActivityPayload([property: JsonPropertyName("events")] IReadOnlyList<ActivityEvent> Events);
+internal sealed record ActivityPayload([property: JsonPropertyName("events")] IReadOnlyList<ActivityLogEvent> Events);
 
 /// <summary>Source-generated metadata for the contract's types.</summary>
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(ActivityPayload))]
-[JsonSerializable(typeof(ActivityEvent))]
+[JsonSerializable(typeof(ActivityLogEvent))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class ActivityLogJsonContext : JsonSerializerContext;

@@ -102,7 +102,7 @@ public sealed class ContextCaptureTests
         var recorded = await SingleEventAsync(app, "acct-a");
         recorded.Actor.IsUnknown.Should().BeTrue();
         recorded.Context!.AuthMethod.Should().Be("GitHub", "the handler names how the failed attempt tried to sign in");
-        app.Services.GetRequiredService<Formatting.ActivityDescriptionFormatter>().FormatSentence(recorded)
+        app.Services.GetRequiredService<ActivityLog.ActivityDescriptionFormatter>().FormatSentence(recorded)
             .Should().Be("Someone attempted to log in to the user John Doe using GitHub.");
     }
 
@@ -230,18 +230,18 @@ public sealed class ContextCaptureTests
         });
         app.MapGet("/login/failed", (IActivityRecorder recorder) =>
         {
-            recorder.Record("activity_log.user.login_failed", new ActivityResource("user", 783, "John Doe"), context: new ActivityContext { AuthMethod = "GitHub" });
+            recorder.Record("activity_log.user.login_failed", new ActivityResource("user", 783, "John Doe"), context: new ActivityRequestContext { AuthMethod = "GitHub" });
             return "ok";
         }).AllowAnonymous();
         app.MapGet("/explicit", (IActivityRecorder recorder) =>
         {
             recorder.Record(Event, new ActivityResource("domain", "7", "example.com"),
-                actor: ActivityActor.System("Nightly cleanup"), context: new ActivityContext { AuthMethod = "scheduler" });
+                actor: ActivityActor.System("Nightly cleanup"), context: new ActivityRequestContext { AuthMethod = "scheduler" });
             return "ok";
         });
     }
 
-    private static async Task<ActivityEvent> SingleEventAsync(TestWebApp app, string account)
+    private static async Task<ActivityLogEvent> SingleEventAsync(TestWebApp app, string account)
     {
         await app.FlushAsync();
         var page = await app.Reader.ReadPageAsync(new ActivityLogQuery(account));

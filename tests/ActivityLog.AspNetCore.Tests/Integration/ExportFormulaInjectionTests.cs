@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ActivityLog.AspNetCore.Tests.Support;
 using ActivityLog.EntityFrameworkCore;
+using ActivityLog.Extensibility;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -121,7 +122,7 @@ public sealed class ExportFormulaInjectionTests
     private static async Task StoreDirectlyAsync(Host host, ActivityActor actor, ActivityResource resource, string p)
     {
         var now = DateTimeOffset.UtcNow;
-        ActivityEvent[] events =
+        ActivityLogEvent[] events =
         [
             new()
             {

@@ -119,7 +119,7 @@ public sealed class HttpContextReaderTests
         var context = new DefaultHttpContext { User = User(new Claim(ClaimTypes.NameIdentifier, "1")) };
         context.Connection.RemoteIpAddress = IPAddress.Parse("2001:db8::7");
         context.Request.Headers.UserAgent = "UA/1";
-        Reader().ReadContext(context).Should().Match<ActivityContext>(c => c.IpAddress == "2001:db8::7" && c.UserAgent == "UA/1" && c.AuthMethod == "Test");
+        Reader().ReadContext(context).Should().Match<ActivityRequestContext>(c => c.IpAddress == "2001:db8::7" && c.UserAgent == "UA/1" && c.AuthMethod == "Test");
 
         var off = Reader(o =>
         {

@@ -63,7 +63,7 @@ internal static class Seed
         Record(app, account, John, "activity_log.sandbox.deleted", new ActivityResource("sandbox", "s1", "QA"));
         Record(app, account, John, "activity_log.user.invited", new ActivityResource("user", "u9", "email@example.com"));
         app.Recorder.Record("activity_log.user.login_failed", new ActivityResource("user", 783, "John Doe"), actor: ActivityActor.Unknown,
-            accountId: account, context: new ActivityContext { AuthMethod = "GitHub" });
+            accountId: account, context: new ActivityRequestContext { AuthMethod = "GitHub" });
         Record(app, account, John, "activity_log.webhook.removed", new ActivityResource("webhook", "wh_1", "Logging"),
             [new ActivityResource("sending_stream", "7", "Transactional")]);
         return app.FlushAsync();

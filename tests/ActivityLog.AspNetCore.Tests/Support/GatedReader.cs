@@ -21,10 +21,10 @@ internal sealed class GatedReader(IActivityLogReader inner, int pauseAfter) : IA
     public Task<ActivityLogPage> ReadPageAsync(ActivityLogQuery query, CancellationToken cancellationToken = default) =>
         inner.ReadPageAsync(query, cancellationToken);
 
-    public IAsyncEnumerable<ActivityEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerable<ActivityLogEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default) =>
         Gate(inner.ReadAllAsync(query, cancellationToken), cancellationToken);
 
-    private async IAsyncEnumerable<ActivityEvent> Gate(IAsyncEnumerable<ActivityEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ActivityLogEvent> Gate(IAsyncEnumerable<ActivityLogEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         int count = 0;
         await foreach (var activity in events)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using ActivityLog.Extensibility;
 using ActivityLog.Testing.Postgres;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -53,11 +54,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         await context.Database.EnsureCreatedAsync();
     }
 
-    public async Task<List<StoredActivityEvent>> ReadRowsAsync<TContext>()
+    public async Task<List<StoredActivityLogEvent>> ReadRowsAsync<TContext>()
         where TContext : DbContext
     {
         await using var context = NewContext<TContext>();
-        return await context.Set<StoredActivityEvent>().AsNoTracking().OrderBy(r => r.Id).ToListAsync();
+        return await context.Set<StoredActivityLogEvent>().AsNoTracking().OrderBy(r => r.Id).ToListAsync();
     }
 
     /// <summary>Runs a scalar query with plain Npgsql: what is really in the database, whatever the model says.</summary>
@@ -118,15 +119,15 @@ internal static class StoreServices
 
     public static IActivitySink Sink(IServiceProvider services) => services.GetServices<IActivitySink>().Single();
 
-    public static async Task<List<ActivityEvent>> ProcessAsync(IServiceProvider services, IEnumerable<ActivityEvent> events)
+    public static async Task<List<ActivityLogEvent>> ProcessAsync(IServiceProvider services, IEnumerable<ActivityLogEvent> events)
     {
         var batch = events.ToList();
-        await services.GetRequiredService<IActivityEventProcessor>().ProcessAsync(batch, CancellationToken.None);
+        await services.GetRequiredService<IActivityLogEventProcessor>().ProcessAsync(batch, CancellationToken.None);
         return batch;
     }
 
-    public static Task<List<ActivityEvent>> ProcessedEventsAsync(IServiceProvider services, int count, string prefix = "r") =>
-        ProcessAsync(services, Enumerable.Range(0, count).Select(i => new ActivityEvent
+    public static Task<List<ActivityLogEvent>> ProcessedEventsAsync(IServiceProvider services, int count, string prefix = "r") =>
+        ProcessAsync(services, Enumerable.Range(0, count).Select(i => new ActivityLogEvent
         {
             Name = "activity_log.webhook.updated",
             Actor = ActivityActor.User(783, "Jane Doe"),

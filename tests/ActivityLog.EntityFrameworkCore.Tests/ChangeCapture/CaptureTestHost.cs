@@ -75,7 +75,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
     public ScopedContext OpenContext() => new(Services.CreateAsyncScope());
 
     /// <summary>Every stored activity row, oldest first, read on a fresh context.</summary>
-    public async Task<List<StoredActivityEvent>> EventsAsync()
+    public async Task<List<StoredActivityLogEvent>> EventsAsync()
     {
         await using var context = new ShopContext(Database.Options<ShopContext>());
         var rows = await context.ActivityEvents.AsNoTracking().ToListAsync();
@@ -99,7 +99,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
     }
 
     /// <summary>One changed field of a stored row, as JSON text (<c>null</c> for a JSON null).</summary>
-    public static (string From, string To) Change(StoredActivityEvent row, string field)
+    public static (string From, string To) Change(StoredActivityLogEvent row, string field)
     {
         var changes = JsonNode.Parse(row.Changes)!.AsObject();
         changes.ContainsKey(field).Should().BeTrue($"the event {row.Name} should record '{field}'; it records {row.Changes}");
@@ -120,7 +120,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
     };
 
     /// <summary>The changed fields of a stored row, in name order.</summary>
-    public static IReadOnlyList<string> Fields(StoredActivityEvent row) =>
+    public static IReadOnlyList<string> Fields(StoredActivityLogEvent row) =>
         [.. JsonNode.Parse(row.Changes)!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal)];
 }
 

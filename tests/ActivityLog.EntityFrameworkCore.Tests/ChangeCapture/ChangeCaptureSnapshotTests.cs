@@ -30,7 +30,7 @@ public sealed class ChangeCaptureSnapshotTests
             await scope.Db.SaveChangesAsync();
 
             using var ambient = ActivityScope.Begin(ActivityActor.User(783, "John Doe"), "acme",
-                new ActivityContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub", CorrelationId = "req-1" });
+                new ActivityRequestContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub", CorrelationId = "req-1" });
             customer.Name = "Jane Smith";
             customer.Email = "jane.smith@example.com";
             customer.Tier = 2;

@@ -239,7 +239,7 @@ public sealed class ChangeCaptureTests
         {
             scope.Db.Customers.Add(new Customer { Name = "Jane Doe" });
             await scope.Db.SaveChangesAsync(acceptAllChangesOnSuccess: false);
-            scope.Db.ChangeTracker.Entries<StoredActivityEvent>().Should().BeEmpty();
+            scope.Db.ChangeTracker.Entries<StoredActivityLogEvent>().Should().BeEmpty();
             scope.Db.ChangeTracker.AcceptAllChanges();
             await scope.Db.SaveChangesAsync();
         }
@@ -294,7 +294,7 @@ public sealed class ChangeCaptureTests
         await using var host = await CaptureTestHost.StartAsync(provider);
         await using (var scope = host.OpenContext())
         {
-            using var ambient = ActivityScope.Begin(ActivityActor.User(42, "Ann Admin"), "acme", new ActivityContext { IpAddress = "203.0.113.7" });
+            using var ambient = ActivityScope.Begin(ActivityActor.User(42, "Ann Admin"), "acme", new ActivityRequestContext { IpAddress = "203.0.113.7" });
             scope.Db.Customers.Add(new Customer { Name = "Jane Doe" });
             await scope.Db.SaveChangesAsync();
         }

@@ -85,7 +85,7 @@ public sealed class TransactionalRecordingTests
             host.Recorder.Record("activity_log.note.added", new ActivityResource("note", "2", "Sync"));
             db.SaveChanges();
 
-            db.ChangeTracker.Entries<StoredActivityEvent>().Should().BeEmpty("stored rows are detached after the save");
+            db.ChangeTracker.Entries<StoredActivityLogEvent>().Should().BeEmpty("stored rows are detached after the save");
         }
 
         var events = await host.EventsAsync();

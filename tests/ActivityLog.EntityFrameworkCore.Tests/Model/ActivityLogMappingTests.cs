@@ -15,7 +15,7 @@ public sealed class ActivityLogMappingTests
     {
         await using var database = await TestDatabase.CreateAsync(provider, "mapping_renamed");
         await using var context = new RenamedLogContext(database.Options<RenamedLogContext>());
-        var entity = context.Model.FindEntityType(typeof(StoredActivityEvent))!;
+        var entity = context.Model.FindEntityType(typeof(StoredActivityLogEvent))!;
 
         entity.GetTableName().Should().Be("audit_events");
         entity.GetSchema().Should().Be("audit");
@@ -25,7 +25,7 @@ public sealed class ActivityLogMappingTests
             "ix_audit_events_account_name", "ix_audit_events_occurred_at");
 
         await context.Database.EnsureCreatedAsync();
-        context.Add(StoredActivityEvent.FromActivityEvent(SampleEvent()));
+        context.Add(StoredActivityLogEvent.FromActivityLogEvent(SampleEvent()));
         await context.SaveChangesAsync();
 
         // SQLite has no schemas (EF Core ignores the configured one there); PostgreSQL gets the table in "audit".
@@ -42,7 +42,7 @@ public sealed class ActivityLogMappingTests
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql, "mapping_default_schema");
         await using var context = new DefaultSchemaContext(database.Options<DefaultSchemaContext>());
 
-        context.Model.FindEntityType(typeof(StoredActivityEvent))!.GetSchema().Should().Be(DefaultSchemaContext.Schema);
+        context.Model.FindEntityType(typeof(StoredActivityLogEvent))!.GetSchema().Should().Be(DefaultSchemaContext.Schema);
         await context.Database.EnsureCreatedAsync();
         (await DatabaseCatalog.TablesAsync(DatabaseProvider.PostgreSql, database.ConnectionString)).Should().Equal("app.activity_events", "app.activity_outbox", "app.activity_outbox_batches", "app.activity_quarantine");
     }
@@ -53,7 +53,7 @@ public sealed class ActivityLogMappingTests
         await using var database = await TestDatabase.CreateAsync(provider, "mapping_json");
         await using var context = new MigrationHostContext(database.Options<MigrationHostContext>());
         var table = StoreObjectIdentifier.Table("activity_events");
-        var entity = context.Model.FindEntityType(typeof(StoredActivityEvent))!;
+        var entity = context.Model.FindEntityType(typeof(StoredActivityLogEvent))!;
 
         // The provider detection in AddActivityLog, against the real Npgsql and SQLite providers.
         string expected = provider == DatabaseProvider.PostgreSql ? "jsonb" : "TEXT";
@@ -67,7 +67,7 @@ public sealed class ActivityLogMappingTests
         // jsonb is real JSON in the database: PostgreSQL's operators reach inside it.
         if (provider == DatabaseProvider.PostgreSql)
         {
-            context.Add(StoredActivityEvent.FromActivityEvent(SampleEvent()));
+            context.Add(StoredActivityLogEvent.FromActivityLogEvent(SampleEvent()));
             await context.SaveChangesAsync();
             (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString,
                 "SELECT count(*) FROM activity_events WHERE changes -> 'name' ->> 'to' = 'Janet'")).Should().Be(1);
@@ -86,17 +86,17 @@ public sealed class ActivityLogMappingTests
 
         // json keeps the text as written, so the changes keep their order; jsonb would sort the keys ("id" first).
         var recorded = SampleEvent();
-        recorded = new ActivityEvent
+        recorded = new ActivityLogEvent
         {
             Id = recorded.Id,
             Name = recorded.Name,
             Timestamp = recorded.Timestamp,
             Changes = [ActivityChange.Of("name", "Jane", "Janet"), ActivityChange.Of("id", 1, 2)],
         };
-        context.Add(StoredActivityEvent.FromActivityEvent(recorded));
+        context.Add(StoredActivityLogEvent.FromActivityLogEvent(recorded));
         await context.SaveChangesAsync();
         context.ChangeTracker.Clear();
-        (await context.Set<StoredActivityEvent>().SingleAsync()).ToActivityEvent().Changes.Select(c => c.Field).Should().Equal("name", "id");
+        (await context.Set<StoredActivityLogEvent>().SingleAsync()).ToActivityLogEvent().Changes.Select(c => c.Field).Should().Equal("name", "id");
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class ActivityLogMappingTests
         await using var context = new MigrationHostContext(database.Options<MigrationHostContext>());
         await context.Database.EnsureCreatedAsync();
         var recorded = SampleEvent();
-        context.Add(StoredActivityEvent.FromActivityEvent(new ActivityEvent
+        context.Add(StoredActivityLogEvent.FromActivityLogEvent(new ActivityLogEvent
         {
             Id = recorded.Id,
             Name = recorded.Name,
@@ -117,7 +117,7 @@ public sealed class ActivityLogMappingTests
         context.ChangeTracker.Clear();
 
         // Documented in the README: PostgreSQL's jsonb normalizes key order; "to" still precedes "from".
-        var changes = (await context.Set<StoredActivityEvent>().SingleAsync()).ToActivityEvent().Changes;
+        var changes = (await context.Set<StoredActivityLogEvent>().SingleAsync()).ToActivityLogEvent().Changes;
         changes.Select(c => c.Field).Should().Equal("id", "name");
         changes[1].To!.ToString().Should().Be("Janet");
     }
@@ -133,7 +133,7 @@ public sealed class ActivityLogMappingTests
             var customer = new Customer { Name = "Acme" };
             customer.Orders.Add(new Order { Total = 42.5m });
             context.Customers.Add(customer);
-            context.ActivityEvents.Add(StoredActivityEvent.FromActivityEvent(recorded));
+            context.ActivityEvents.Add(StoredActivityLogEvent.FromActivityLogEvent(recorded));
             (await context.SaveChangesAsync()).Should().Be(3);
         }
 
@@ -143,7 +143,7 @@ public sealed class ActivityLogMappingTests
         await using (var context = new ShopContext(database.Options<ShopContext>()))
         {
             (await context.Customers.Include(c => c.Orders).SingleAsync()).Orders.Should().ContainSingle().Which.Total.Should().Be(42.5m);
-            var stored = (await context.ActivityEvents.SingleAsync()).ToActivityEvent();
+            var stored = (await context.ActivityEvents.SingleAsync()).ToActivityLogEvent();
             stored.Should().BeEquivalentTo(recorded, o => o.Excluding(e => e.Timestamp));
             stored.Timestamp.Should().Be(recorded.Timestamp);
             stored.Actor.NumericId.Should().Be(783, "a numeric actor id reads back as a number");
@@ -157,7 +157,7 @@ public sealed class ActivityLogMappingTests
         builder.Invoking(b => b.AddActivityLog(o => o.TableName = " ")).Should().Throw<ArgumentException>().WithMessage("*needs a name*");
     }
 
-    private static ActivityEvent SampleEvent() => new()
+    private static ActivityLogEvent SampleEvent() => new()
     {
         Id = Guid.CreateVersion7(StoreTestHost.Now),
         Name = "activity_log.user.updated",
@@ -168,7 +168,7 @@ public sealed class ActivityLogMappingTests
         Changes = [ActivityChange.Of("name", "Jane", "Janet")],
         Timestamp = StoreTestHost.Now,
         AccountId = "acct_1",
-        Context = new ActivityContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub" },
+        Context = new ActivityRequestContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub" },
         Metadata = new Dictionary<string, object?> { ["plan"] = "pro" },
     };
 }

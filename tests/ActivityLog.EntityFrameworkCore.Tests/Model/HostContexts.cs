@@ -29,7 +29,7 @@ public class ShopContext(DbContextOptions<ShopContext> options) : DbContext(opti
 
     public DbSet<Order> Orders => Set<Order>();
 
-    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+    public DbSet<StoredActivityLogEvent> ActivityEvents => Set<StoredActivityLogEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -52,7 +52,7 @@ public sealed class MigrationSnapshotTests
         // The quarantine table: its key, the unique (event, sink) index that makes adds idempotent, the listing's index.
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_quarantine")).Should()
             .Contain(["ix_activity_quarantine_quarantined_at", "ux_activity_quarantine_event_sink"]).And.HaveCount(3);
-        (await context.Set<StoredActivityEvent>().CountAsync()).Should().Be(0);
+        (await context.Set<StoredActivityLogEvent>().CountAsync()).Should().Be(0);
     }
 
     /// <summary>

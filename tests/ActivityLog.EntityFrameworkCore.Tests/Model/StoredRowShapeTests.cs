@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ActivityLog.EntityFrameworkCore.Tests.Schema;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using ActivityLog.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ActivityLog.EntityFrameworkCore.Tests.Model;
 
@@ -43,7 +44,7 @@ public sealed class StoredRowShapeTests
                 actor: ActivityActor.User(783, "Jane Doe"),
                 related: [new ActivityResource("sending_stream", 7, "Transactional")],
                 accountId: "acct_1",
-                context: new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0", AuthMethod = "GitHub", CorrelationId = "req-123" },
+                context: new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0", AuthMethod = "GitHub", CorrelationId = "req-123" },
                 metadata: new Dictionary<string, object?> { ["plan"] = "pro", ["seats"] = 5, ["api_token"] = "tok_abc" });
             await host.Dispatcher.FlushAsync();
         }

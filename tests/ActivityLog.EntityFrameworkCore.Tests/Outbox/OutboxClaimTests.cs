@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
@@ -17,7 +17,7 @@ public sealed class OutboxClaimTests
     private const string Destination = "webhooks:siem";
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Claims_form_batches_from_the_oldest_entries_and_complete_removes_them(DatabaseProvider provider)
+    public async Task Claims_form_batches_from_the_oldest_deliveries_and_complete_removes_them(DatabaseProvider provider)
     {
         await using var host = await CreateAsync(provider, new TestSubscriber(Destination), new TestSubscriber("webhooks:other"));
         var events = await host.WriteAsync(5);
@@ -35,7 +35,7 @@ public sealed class OutboxClaimTests
         // The events come back as the pipeline left them (read from the activity log table).
         first.Events[0].Should().BeEquivalentTo(events[0], o => o.Excluding(e => e.Timestamp));
         first.Events[0].Timestamp.Should().BeCloseTo(events[0].Timestamp, TimeSpan.FromMicroseconds(1));
-        (await outbox.CountPendingAsync(Destination)).Should().Be(5, "batched entries are still pending until completed");
+        (await outbox.CountPendingAsync(Destination)).Should().Be(5, "batched deliveries are still pending until completed");
 
         await outbox.CompleteAsync(first);
         await outbox.CompleteAsync(first); // idempotent
@@ -49,7 +49,7 @@ public sealed class OutboxClaimTests
         (await outbox.CountPendingAsync(Destination)).Should().Be(0);
         (await outbox.ClaimAsync(Destination, Claim())).Should().BeNull();
         (await host.BatchesAsync()).Should().BeEmpty();
-        // The other destination's entries are untouched, and the events stay in the activity log.
+        // The other destination's deliveries are untouched, and the events stay in the activity log.
         (await outbox.CountPendingAsync("webhooks:other")).Should().Be(5);
         (await StoreTestSupport.ReadRowsAsync<StoreTestContext>(host.Database)).Should().HaveCount(5);
     }
@@ -85,7 +85,7 @@ public sealed class OutboxClaimTests
         var outbox = host.Outbox;
         var crashed = (await outbox.ClaimAsync(Destination, Claim(lease: TimeSpan.FromMinutes(1))))!;
 
-        (await outbox.ClaimAsync(Destination, Claim())).Should().BeNull("the batch is leased and no entry is left unbatched");
+        (await outbox.ClaimAsync(Destination, Claim())).Should().BeNull("the batch is leased and no delivery is left unbatched");
         host.Time.Advance(TimeSpan.FromSeconds(59));
         (await outbox.ClaimAsync(Destination, Claim())).Should().BeNull("the lease runs for a minute");
         host.Time.Advance(TimeSpan.FromSeconds(1));
@@ -131,7 +131,7 @@ public sealed class OutboxClaimTests
         (await outbox.ListDeadLettersAsync(null)).Should().ContainSingle();
         (await outbox.ListDeadLettersAsync("webhooks:other")).Should().BeEmpty();
         var other = (await outbox.ClaimAsync(Destination, Claim()))!;
-        other.Events.Should().ContainSingle("the dead letter is never claimed; the third entry is");
+        other.Events.Should().ContainSingle("the dead letter is never claimed; the third delivery is");
         await outbox.CompleteAsync(other);
         (await outbox.ClaimAsync(Destination, Claim())).Should().BeNull();
 
@@ -156,7 +156,7 @@ public sealed class OutboxClaimTests
         var events = await host.WriteAsync(5);
         var outbox = host.Outbox;
         var measured = new List<Guid>();
-        int Measure(ActivityEvent e)
+        int Measure(ActivityLogEvent e)
         {
             measured.Add(e.Id);
             return e.Resource!.Value.Id == "r0" ? 1_000 : 100;
@@ -194,21 +194,21 @@ public sealed class OutboxClaimTests
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Entries_whose_events_were_deleted_by_hand_are_dropped_not_sent(DatabaseProvider provider)
+    public async Task Deliveries_whose_events_were_deleted_by_hand_are_dropped_not_sent(DatabaseProvider provider)
     {
         await using var host = await CreateAsync(provider, new TestSubscriber(Destination));
         var events = await host.WriteAsync(3);
         await using (var context = StoreTestSupport.NewContext<StoreTestContext>(host.Database))
         {
             var doomed = new[] { events[0].Id, events[2].Id };
-            await context.Set<StoredActivityEvent>().Where(e => doomed.Contains(e.Id)).ExecuteDeleteAsync();
+            await context.Set<StoredActivityLogEvent>().Where(e => doomed.Contains(e.Id)).ExecuteDeleteAsync();
         }
 
         var batch = (await host.Outbox.ClaimAsync(Destination, Claim()))!;
         batch.Events.Select(e => e.Id).Should().Equal(events[1].Id);
         await host.Outbox.CompleteAsync(batch);
 
-        (await host.EntriesAsync()).Should().BeEmpty("the orphaned entries went with the batch");
+        (await host.DeliveriesAsync()).Should().BeEmpty("the orphaned deliveries went with the batch");
         (await host.Outbox.ClaimAsync(Destination, Claim())).Should().BeNull();
     }
 

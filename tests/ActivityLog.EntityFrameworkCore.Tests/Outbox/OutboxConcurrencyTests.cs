@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using static ActivityLog.EntityFrameworkCore.Tests.Outbox.OutboxTestHost;
 

@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
@@ -9,11 +9,11 @@ using Microsoft.Extensions.Time.Testing;
 namespace ActivityLog.EntityFrameworkCore.Tests.Outbox;
 
 /// <summary>A destination for the tests: a name and which events it wants.</summary>
-internal sealed class TestSubscriber(string destination, Func<ActivityEvent, bool>? accepts = null) : IActivityOutboxSubscriber
+internal sealed class TestSubscriber(string destination, Func<ActivityLogEvent, bool>? accepts = null) : IActivityOutboxSubscriber
 {
     public string Destination { get; } = destination;
 
-    public bool Accepts(ActivityEvent activity) => accepts?.Invoke(activity) ?? true;
+    public bool Accepts(ActivityLogEvent activity) => accepts?.Invoke(activity) ?? true;
 }
 
 /// <summary>
@@ -70,9 +70,9 @@ internal sealed class OutboxTestHost : IAsyncDisposable
     }
 
     /// <summary><paramref name="count"/> events through the real pipeline and the queued path's sink, as one batch.</summary>
-    public async Task<List<ActivityEvent>> WriteAsync(int count, string prefix = "r", string name = "activity_log.webhook.updated")
+    public async Task<List<ActivityLogEvent>> WriteAsync(int count, string prefix = "r", string name = "activity_log.webhook.updated")
     {
-        var events = await StoreTestSupport.ProcessAsync(Services, Enumerable.Range(0, count).Select(i => new ActivityEvent
+        var events = await StoreTestSupport.ProcessAsync(Services, Enumerable.Range(0, count).Select(i => new ActivityLogEvent
         {
             Name = name,
             Actor = ActivityActor.User(783, "Jane Doe"),
@@ -84,11 +84,11 @@ internal sealed class OutboxTestHost : IAsyncDisposable
         return events;
     }
 
-    /// <summary>Every outbox entry, in id order.</summary>
-    public async Task<List<OutboxEntryRow>> EntriesAsync()
+    /// <summary>Every outbox delivery, in id order.</summary>
+    public async Task<List<OutboxDeliveryRow>> DeliveriesAsync()
     {
         await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database);
-        return await context.Set<OutboxEntryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+        return await context.Set<OutboxDeliveryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync();
     }
 
     /// <summary>Every outbox batch row.</summary>

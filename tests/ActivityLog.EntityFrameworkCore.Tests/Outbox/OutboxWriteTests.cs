@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Tests.ChangeCapture;
 using ActivityLog.EntityFrameworkCore.Tests.ChangeCapture.Shop;
@@ -10,14 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ActivityLog.EntityFrameworkCore.Tests.Outbox;
 
 /// <summary>
-/// Every write path of the store writes an outbox entry per accepting destination, in the same transaction as the
+/// Every write path of the store writes an outbox delivery per accepting destination, in the same transaction as the
 /// event: the queued path's sink, transactional recording and change capture (including the deferred INSERTs of
 /// entities with generated keys). Retries never duplicate them; without subscribers nothing is written.
 /// </summary>
 public sealed class OutboxWriteTests
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task The_queued_path_writes_one_entry_per_accepting_destination_and_wakes_the_workers(DatabaseProvider provider)
+    public async Task The_queued_path_writes_one_delivery_per_accepting_destination_and_wakes_the_workers(DatabaseProvider provider)
     {
         await using var host = await OutboxTestHost.CreateAsync(
             provider,
@@ -29,20 +29,20 @@ public sealed class OutboxWriteTests
         var updated = await host.WriteAsync(5, "u");
         var deleted = await host.WriteAsync(2, "d", "activity_log.webhook.deleted");
 
-        var entries = await host.EntriesAsync();
-        entries.Where(e => e.Destination == "webhooks:all").Select(e => e.EventId).Should().Equal(updated.Concat(deleted).Select(e => e.Id), "oldest first, in write order");
-        entries.Where(e => e.Destination == "webhooks:deleted").Select(e => e.EventId).Should().Equal(deleted.Select(e => e.Id));
-        entries.Should().NotContain(e => e.Destination == "webhooks:none");
-        entries.Should().OnlyContain(e => e.BatchId == null && e.CreatedAt == OutboxTestHost.Start.UtcDateTime);
+        var deliveries = await host.DeliveriesAsync();
+        deliveries.Where(e => e.Destination == "webhooks:all").Select(e => e.EventId).Should().Equal(updated.Concat(deleted).Select(e => e.Id), "oldest first, in write order");
+        deliveries.Where(e => e.Destination == "webhooks:deleted").Select(e => e.EventId).Should().Equal(deleted.Select(e => e.Id));
+        deliveries.Should().NotContain(e => e.Destination == "webhooks:none");
+        deliveries.Should().OnlyContain(e => e.BatchId == null && e.CreatedAt == OutboxTestHost.Start.UtcDateTime);
         (await StoreTestSupport.ReadRowsAsync<StoreTestContext>(host.Database)).Should().HaveCount(7);
-        host.Signal.Version.Should().Be(before + 2, "each committed batch with entries notifies once");
+        host.Signal.Version.Should().Be(before + 2, "each committed batch with deliveries notifies once");
         (await host.Outbox.CountPendingAsync("webhooks:all")).Should().Be(7);
         (await host.Outbox.CountPendingAsync("webhooks:deleted")).Should().Be(2);
         (await host.Outbox.CountPendingAsync("webhooks:none")).Should().Be(0);
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task A_retried_batch_neither_duplicates_entries_nor_brings_back_delivered_ones(DatabaseProvider provider)
+    public async Task A_retried_batch_neither_duplicates_deliveries_nor_brings_back_delivered_ones(DatabaseProvider provider)
     {
         await using var host = await OutboxTestHost.CreateAsync(provider, new TestSubscriber("webhooks:a"));
         var sink = StoreTestSupport.Sink<StoreTestContext>(host.Services);
@@ -50,24 +50,24 @@ public sealed class OutboxWriteTests
 
         // The dispatcher retries a batch whose commit succeeded but whose reply was lost: same events again.
         await sink.WriteBatchAsync(events, CancellationToken.None);
-        (await host.EntriesAsync()).Should().HaveCount(4);
+        (await host.DeliveriesAsync()).Should().HaveCount(4);
 
         // Deliver them all, then the retry comes again: nothing is queued a second time.
         var batch = await host.Outbox.ClaimAsync("webhooks:a", OutboxTestHost.Claim());
         batch!.Events.Should().HaveCount(4);
         await host.Outbox.CompleteAsync(batch);
         await sink.WriteBatchAsync(events, CancellationToken.None);
-        (await host.EntriesAsync()).Should().BeEmpty();
+        (await host.DeliveriesAsync()).Should().BeEmpty();
 
         // A batch mixing stored and new events queues only the new ones.
         var fresh = await StoreTestSupport.ProcessedEventsAsync(host.Services, 2, "new");
         await sink.WriteBatchAsync([.. events, .. fresh], CancellationToken.None);
-        (await host.EntriesAsync()).Select(e => e.EventId).Should().Equal(fresh.Select(e => e.Id));
+        (await host.DeliveriesAsync()).Select(e => e.EventId).Should().Equal(fresh.Select(e => e.Id));
         (await StoreTestSupport.ReadRowsAsync<StoreTestContext>(host.Database)).Should().HaveCount(6);
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Without_subscribers_the_store_writes_no_entries_and_never_notifies(DatabaseProvider provider)
+    public async Task Without_subscribers_the_store_writes_no_deliveries_and_never_notifies(DatabaseProvider provider)
     {
         await using var host = await OutboxTestHost.CreateAsync(provider);
         long before = host.Signal.Version;
@@ -75,20 +75,20 @@ public sealed class OutboxWriteTests
         await host.WriteAsync(3);
 
         (await StoreTestSupport.ReadRowsAsync<StoreTestContext>(host.Database)).Should().HaveCount(3);
-        (await host.EntriesAsync()).Should().BeEmpty();
+        (await host.DeliveriesAsync()).Should().BeEmpty();
         host.Signal.Version.Should().Be(before);
         host.Services.GetRequiredService<OutboxWriter>().HasSubscribers.Should().BeFalse();
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Transactional_recording_writes_entries_on_commit_and_none_on_rollback(DatabaseProvider provider)
+    public async Task Transactional_recording_writes_deliveries_on_commit_and_none_on_rollback(DatabaseProvider provider)
     {
         var subscriber = new TestSubscriber("webhooks:notes", e => e.Name.StartsWith("activity_log.note.", StringComparison.Ordinal));
         await using var host = await CaptureTestHost.StartAsync(provider, services: s => s.AddSingleton<IActivityOutboxSubscriber>(subscriber));
         var signal = host.Services.GetRequiredService<ActivityOutboxSignal>();
         long beforeRollback = signal.Version;
 
-        // Rolled back: neither the note, nor its event, nor its entry, nor a wake-up.
+        // Rolled back: neither the note, nor its event, nor its delivery, nor a wake-up.
         await using (var scope = host.OpenContext())
         {
             var db = scope.Db;
@@ -100,12 +100,12 @@ public sealed class OutboxWriteTests
             await transaction.RollbackAsync();
         }
 
-        (await EntriesAsync(host)).Should().BeEmpty();
+        (await DeliveriesAsync(host)).Should().BeEmpty();
         (await host.EventsAsync()).Should().BeEmpty();
         signal.Version.Should().Be(beforeRollback, "nothing was committed");
         long beforeCommit = signal.Version;
 
-        // Committed in the app's own transaction: entries for the accepted event only, and a wake-up after the commit.
+        // Committed in the app's own transaction: deliveries for the accepted event only, and a wake-up after the commit.
         await using (var scope = host.OpenContext())
         {
             var db = scope.Db;
@@ -118,18 +118,18 @@ public sealed class OutboxWriteTests
                 await db.SaveChangesAsync();
             }
 
-            signal.Version.Should().Be(beforeCommit, "the entries are not visible before the app's transaction commits");
+            signal.Version.Should().Be(beforeCommit, "the deliveries are not visible before the app's transaction commits");
             await transaction.CommitAsync();
         }
 
         signal.Version.Should().Be(beforeCommit + 1);
         var events = await host.EventsAsync();
         events.Select(e => e.Name).Should().Equal("activity_log.note.added", "activity_log.user.logged_in");
-        (await EntriesAsync(host)).Select(e => (e.Destination, e.EventId)).Should().Equal(("webhooks:notes", events[0].Id));
+        (await DeliveriesAsync(host)).Select(e => (e.Destination, e.EventId)).Should().Equal(("webhooks:notes", events[0].Id));
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Change_capture_writes_entries_for_client_keys_and_for_keys_the_database_generates(DatabaseProvider provider)
+    public async Task Change_capture_writes_deliveries_for_client_keys_and_for_keys_the_database_generates(DatabaseProvider provider)
     {
         await using var host = await CaptureTestHost.StartAsync(provider, services: s => s.AddSingleton<IActivityOutboxSubscriber>(new TestSubscriber("webhooks:all")));
         var signal = host.Services.GetRequiredService<ActivityOutboxSignal>();
@@ -137,7 +137,7 @@ public sealed class OutboxWriteTests
 
         await using (var scope = host.OpenContext())
         {
-            // The customer's key is an identity column: its event and entry are inserted when EF Core commits.
+            // The customer's key is an identity column: its event and delivery are inserted when EF Core commits.
             var customer = new Customer { Name = "Jane Doe" };
             scope.Db.Customers.Add(customer);
             await scope.Db.SaveChangesAsync();
@@ -147,7 +147,7 @@ public sealed class OutboxWriteTests
 
         var events = await host.EventsAsync();
         events.Should().HaveCount(2);
-        (await EntriesAsync(host)).Select(e => e.EventId).Should().BeEquivalentTo(events.Select(e => e.Id));
+        (await DeliveriesAsync(host)).Select(e => e.EventId).Should().BeEquivalentTo(events.Select(e => e.Id));
         signal.Version.Should().Be(before + 2, "one wake-up per committed save");
         (await host.Services.GetRequiredService<IActivityOutbox>().CountPendingAsync("webhooks:all")).Should().Be(2);
     }
@@ -169,7 +169,7 @@ public sealed class OutboxWriteTests
         var woken = signal.WaitAsync(seen, TimeSpan.FromHours(1), TimeProvider.System, CancellationToken.None);
         host.Services.GetRequiredService<IActivityRecorder>().Record("activity_log.user.updated", resource: new ActivityResource("user", 7, "Jane"), accountId: "acct-1");
 
-        (await woken.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeTrue("the store notifies after committing the entry");
+        (await woken.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeTrue("the store notifies after committing the delivery");
         var batch = (await outbox.ClaimAsync("webhooks:live", claim))!;
         batch.Events.Should().ContainSingle().Which.Name.Should().Be("activity_log.user.updated");
         batch.Events[0].Description.Should().NotBeNullOrEmpty("the outbox hands out events as the pipeline left them");
@@ -178,6 +178,6 @@ public sealed class OutboxWriteTests
         await host.StopAsync();
     }
 
-    private static Task<List<OutboxEntryRow>> EntriesAsync(CaptureTestHost host) =>
-        host.QueryAsync(db => db.Set<OutboxEntryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync());
+    private static Task<List<OutboxDeliveryRow>> DeliveriesAsync(CaptureTestHost host) =>
+        host.QueryAsync(db => db.Set<OutboxDeliveryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync());
 }

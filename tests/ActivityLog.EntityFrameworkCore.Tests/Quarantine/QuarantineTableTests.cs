@@ -3,6 +3,7 @@ using ActivityLog.EntityFrameworkCore.Quarantine;
 using ActivityLog.EntityFrameworkCore.Tests.Schema;
 using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
+using ActivityLog.Extensibility;
 using ActivityLog.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,7 @@ public sealed class QuarantineTableTests
     public async Task Events_a_sink_rejects_are_listed_from_the_table_by_a_host_started_later_with_every_field()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, "quarantine_restart");
-        List<ActivityEvent> poisoned;
+        List<ActivityLogEvent> poisoned;
         await using (var first = await StoreTestHost.StartAsync((_, log) => log
             .ConfigureRedaction(r => r.Rewriters.Add((key, value) => key == "note" && value is "poison" ? "poi\0son" : value))
             .AddEntityFrameworkStore(database.Configure, o => o.CreateSchemaOnStart = true)
@@ -38,7 +39,7 @@ public sealed class QuarantineTableTests
                     [ActivityChange.Of("note", "old", i == 3 ? "poison" : "fine")],
                     actor: ActivityActor.User(783, "Jane Doe"),
                     accountId: $"acct_{i}",
-                    context: new ActivityContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub", CorrelationId = $"req-{i}" },
+                    context: new ActivityRequestContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub", CorrelationId = $"req-{i}" },
                     metadata: new Dictionary<string, object?> { ["note"] = i == 7 ? "poison" : "fine", ["seq"] = i });
             }
 
@@ -82,7 +83,7 @@ public sealed class QuarantineTableTests
     public async Task An_entry_reads_back_with_every_field_even_values_no_text_column_holds(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider, "quarantine_values");
-        var activityEvent = new ActivityEvent
+        var activityEvent = new ActivityLogEvent
         {
             Id = Guid.CreateVersion7(OccurredAt),
             Name = "activity_log.webhook.removed",
@@ -93,7 +94,7 @@ public sealed class QuarantineTableTests
             Changes = [ActivityChange.Of("url", "https://old.example/\0", null)],
             Timestamp = OccurredAt,
             AccountId = "acct\0_1",
-            Context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl\0/8", AuthMethod = "GitHub", CorrelationId = "req-1" },
+            Context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl\0/8", AuthMethod = "GitHub", CorrelationId = "req-1" },
             Metadata = new Dictionary<string, object?>
             {
                 ["nul"] = "a\0b",
@@ -227,7 +228,7 @@ public sealed class QuarantineTableTests
     }
 
     private static ActivityQuarantineEntry Entry(string resourceId, string sink, DateTimeOffset at) => new(
-        new ActivityEvent
+        new ActivityLogEvent
         {
             Id = Guid.CreateVersion7(at),
             Name = "activity_log.item.updated",
@@ -254,13 +255,13 @@ public sealed class QuarantineTableTests
     {
         public const string Reason = "The test sink refuses NUL characters.";
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             foreach (var e in batch)
             {
-                if (Serialization.ActivityJsonSerializer.Serialize(e, Serialization.ActivityJsonFields.All).Contains("\\u0000", StringComparison.Ordinal))
+                if (ActivityLog.ActivityJsonSerializer.Serialize(e, ActivityLog.ActivityJsonFields.All).Contains("\\u0000", StringComparison.Ordinal))
                 {
-                    throw new ActivityEventRejectedException(e.Id, Reason);
+                    throw new ActivityLogEventRejectedException(e.Id, Reason);
                 }
             }
 

@@ -206,7 +206,7 @@ public sealed class ReaderFilterTests(ReaderFilterTests.SeededStores stores) : I
     /// <summary>A query, the same filter in memory, and the bounds the seed data must contain for the case to mean something.</summary>
     public sealed record FilterCase(
         ActivityLogQuery Query,
-        Func<ActivityEvent, bool> Matches,
+        Func<ActivityLogEvent, bool> Matches,
         bool ExpectEmpty = false,
         DateTimeOffset? MustInclude = null,
         DateTimeOffset? MustExclude = null);
@@ -216,7 +216,7 @@ public sealed class ReaderFilterTests(ReaderFilterTests.SeededStores stores) : I
     {
         private readonly Dictionary<DatabaseProvider, ReadingTestStore> _stores = [];
 
-        public List<ActivityEvent> Events { get; } = Seed();
+        public List<ActivityLogEvent> Events { get; } = Seed();
 
         public ReadingTestStore this[DatabaseProvider provider] => _stores[provider];
 
@@ -243,10 +243,10 @@ public sealed class ReaderFilterTests(ReaderFilterTests.SeededStores stores) : I
             }
         }
 
-        private static List<ActivityEvent> Seed()
+        private static List<ActivityLogEvent> Seed()
         {
             var random = new Random(20261125);
-            var events = new List<ActivityEvent>();
+            var events = new List<ActivityLogEvent>();
             void Add(string? account, int count)
             {
                 for (int i = 0; i < count; i++)

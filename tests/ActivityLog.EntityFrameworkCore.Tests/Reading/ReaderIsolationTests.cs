@@ -40,7 +40,7 @@ public sealed class ReaderIsolationTests
         var actor = ActivityActor.User(1, "John Doe");
         var resource = new ActivityResource("webhook", 7, "Logging");
         // The same actor, resource, names and times in every account, and in events that belong to no account.
-        var events = new List<ActivityEvent>();
+        var events = new List<ActivityLogEvent>();
         foreach (string? account in new[] { "acct-a", "acct-b", "acct-%", "acct-_", null })
         {
             events.AddRange(Enumerable.Range(0, 15).Select(i => Event(RandomId(random), account, Base.AddSeconds(i), "activity_log.webhook.deleted", actor, resource)));

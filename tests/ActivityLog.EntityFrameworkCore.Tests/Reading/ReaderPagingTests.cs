@@ -162,7 +162,7 @@ public sealed class ReaderPagingTests
         await store.InsertAsync(Enumerable.Range(0, 50).Select(i => Event(RandomId(random), "acct", Base.AddSeconds(i))));
         using var cancellation = new CancellationTokenSource();
 
-        var read = new List<ActivityEvent>();
+        var read = new List<ActivityLogEvent>();
         var act = async () =>
         {
             await foreach (var e in store.Reader.ReadAllAsync(new ActivityLogQuery("acct"), cancellation.Token))

@@ -87,17 +87,17 @@ public sealed class ReadingTestStore : IAsyncDisposable
     /// <summary>A context outside DI, for seeding and checking rows.</summary>
     public ReadingTestContext NewContext() => new(_database.Options<ReadingTestContext>());
 
-    public async Task InsertAsync(IEnumerable<ActivityEvent> events)
+    public async Task InsertAsync(IEnumerable<ActivityLogEvent> events)
     {
         await using var context = NewContext();
-        context.Set<StoredActivityEvent>().AddRange(events.Select(StoredActivityEvent.FromActivityEvent));
+        context.Set<StoredActivityLogEvent>().AddRange(events.Select(StoredActivityLogEvent.FromActivityLogEvent));
         await context.SaveChangesAsync();
     }
 
-    public async Task<List<StoredActivityEvent>> AllRowsAsync()
+    public async Task<List<StoredActivityLogEvent>> AllRowsAsync()
     {
         await using var context = NewContext();
-        return await context.Set<StoredActivityEvent>().AsNoTracking().ToListAsync();
+        return await context.Set<StoredActivityLogEvent>().AsNoTracking().ToListAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -120,7 +120,7 @@ public static class ReadingEvents
         return new Guid(bytes);
     }
 
-    public static ActivityEvent Event(
+    public static ActivityLogEvent Event(
         Guid id,
         string? accountId,
         DateTimeOffset timestamp,
@@ -139,7 +139,7 @@ public static class ReadingEvents
         };
 
     /// <summary>The page's order, computed independently: time descending, then id descending.</summary>
-    public static List<ActivityEvent> NewestFirst(this IEnumerable<ActivityEvent> events) =>
+    public static List<ActivityLogEvent> NewestFirst(this IEnumerable<ActivityLogEvent> events) =>
         events.OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id).ToList();
 
     /// <summary>Follows NextCursor from the query's page to the last page.</summary>
@@ -161,9 +161,9 @@ public static class ReadingEvents
         }
     }
 
-    public static async Task<List<ActivityEvent>> ToListAsync(this IAsyncEnumerable<ActivityEvent> events)
+    public static async Task<List<ActivityLogEvent>> ToListAsync(this IAsyncEnumerable<ActivityLogEvent> events)
     {
-        var list = new List<ActivityEvent>();
+        var list = new List<ActivityLogEvent>();
         await foreach (var e in events)
         {
             list.Add(e);
@@ -172,5 +172,5 @@ public static class ReadingEvents
         return list;
     }
 
-    public static IEnumerable<Guid> Ids(this IEnumerable<ActivityEvent> events) => events.Select(e => e.Id);
+    public static IEnumerable<Guid> Ids(this IEnumerable<ActivityLogEvent> events) => events.Select(e => e.Id);
 }

@@ -170,16 +170,16 @@ public sealed class RetentionJobTests
         await context.Database.EnsureCreatedAsync();
     }
 
-    private static async Task InsertAsync(TestDatabase database, IEnumerable<ActivityEvent> events)
+    private static async Task InsertAsync(TestDatabase database, IEnumerable<ActivityLogEvent> events)
     {
         await using var context = new ReadingTestContext(database.Options<ReadingTestContext>());
-        context.Set<StoredActivityEvent>().AddRange(events.Select(StoredActivityEvent.FromActivityEvent));
+        context.Set<StoredActivityLogEvent>().AddRange(events.Select(StoredActivityLogEvent.FromActivityLogEvent));
         await context.SaveChangesAsync();
     }
 
     private static async Task<List<Guid>> RowIdsAsync(TestDatabase database)
     {
         await using var context = new ReadingTestContext(database.Options<ReadingTestContext>());
-        return await context.Set<StoredActivityEvent>().Select(e => e.Id).ToListAsync();
+        return await context.Set<StoredActivityLogEvent>().Select(e => e.Id).ToListAsync();
     }
 }

@@ -20,7 +20,7 @@ public sealed class EntityFrameworkActivitySinkTests
 
         var written = await ProcessAsync(services,
         [
-            new ActivityEvent
+            new ActivityLogEvent
             {
                 Name = "activity_log.user.updated",
                 Actor = ActivityActor.User(783, "Jane Doe"),
@@ -34,16 +34,16 @@ public sealed class EntityFrameworkActivitySinkTests
                 ],
                 Timestamp = Now.AddTicks(1_234_560),
                 AccountId = "acct-42",
-                Context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "corr-1" },
+                Context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "corr-1" },
                 Metadata = new Dictionary<string, object?> { ["plan"] = "pro", ["api_key"] = "k-123", ["retries"] = 3, ["ratio"] = 0.5, ["none"] = null },
             },
-            new ActivityEvent
+            new ActivityLogEvent
             {
                 Name = "activity_log.user.login_failed",
                 Actor = ActivityActor.Unknown,
                 Timestamp = Now,
             },
-            new ActivityEvent
+            new ActivityLogEvent
             {
                 Name = "activity_log.token.created",
                 Actor = ActivityActor.ApiToken("tok-9", "CI token"),
@@ -60,7 +60,7 @@ public sealed class EntityFrameworkActivitySinkTests
         foreach (var original in written)
         {
             var row = rows.Single(r => r.Id == original.Id);
-            var read = row.ToActivityEvent();
+            var read = row.ToActivityLogEvent();
             // JSON equality, as the contract defines it: object members in any order. PostgreSQL's jsonb keeps keys in
             // its own order (shorter first), not the order the app gave its changes and metadata in.
             string expected = ActivityJsonSerializer.Serialize(original, ActivityJsonFields.All);
@@ -79,14 +79,14 @@ public sealed class EntityFrameworkActivitySinkTests
 
         var updated = rows.Single(r => r.Name == "activity_log.user.updated");
         updated.ActorIdIsNumber.Should().BeTrue();
-        updated.ToActivityEvent().Actor.NumericId.Should().Be(783);
+        updated.ToActivityLogEvent().Actor.NumericId.Should().Be(783);
         // The row holds the redacted values only: the secret never reached the database.
         updated.Changes.Should().NotContain("secret").And.NotContain("k-123");
         JsonNode.Parse(updated.Changes)!["password"]!["to"]!.GetValue<string>().Should().Be("[FILTERED]");
         JsonNode.Parse(updated.Metadata!)!["api_key"]!.GetValue<string>().Should().Be("[FILTERED]");
         JsonNode.Parse(updated.Changes)!["limits"]!["to"]!["seats"]!.GetValue<int>().Should().Be(5);
 
-        var anonymous = rows.Single(r => r.Name == "activity_log.user.login_failed").ToActivityEvent();
+        var anonymous = rows.Single(r => r.Name == "activity_log.user.login_failed").ToActivityLogEvent();
         anonymous.Actor.IsUnknown.Should().BeTrue();
         anonymous.Resource.Should().BeNull();
         anonymous.Changes.Should().BeEmpty();
@@ -253,10 +253,10 @@ public sealed class EntityFrameworkActivitySinkTests
             return canWrite;
         }
 
-        public async Task WriteAsync(DbContext context, IReadOnlyList<StoredActivityEvent> rows, CancellationToken cancellationToken)
+        public async Task WriteAsync(DbContext context, IReadOnlyList<StoredActivityLogEvent> rows, CancellationToken cancellationToken)
         {
             ContextTypes.Add(context.GetType());
-            context.Set<StoredActivityEvent>().AddRange(rows);
+            context.Set<StoredActivityLogEvent>().AddRange(rows);
             await context.SaveChangesAsync(cancellationToken);
             Interlocked.Add(ref Written, rows.Count);
         }

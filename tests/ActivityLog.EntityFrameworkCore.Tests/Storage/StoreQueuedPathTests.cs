@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
+using ActivityLog.Extensibility;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

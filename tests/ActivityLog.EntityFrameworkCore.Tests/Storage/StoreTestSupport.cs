@@ -59,11 +59,11 @@ internal static class StoreTestSupport
         (TContext)Activator.CreateInstance(typeof(TContext), database.Options<TContext>())!;
 
     /// <summary>Every stored row, oldest id first.</summary>
-    public static async Task<List<StoredActivityEvent>> ReadRowsAsync<TContext>(TestDatabase database)
+    public static async Task<List<StoredActivityLogEvent>> ReadRowsAsync<TContext>(TestDatabase database)
         where TContext : DbContext
     {
         await using var context = NewContext<TContext>(database);
-        var rows = await context.Set<StoredActivityEvent>().AsNoTracking().ToListAsync();
+        var rows = await context.Set<StoredActivityLogEvent>().AsNoTracking().ToListAsync();
         return [.. rows.OrderBy(r => r.Id)];
     }
 
@@ -130,16 +130,16 @@ internal static class StoreTestSupport
         services.GetRequiredService<EntityFrameworkActivitySink<TContext>>();
 
     /// <summary>Runs events through the real pipeline (id, correlation, redaction, description), as the dispatcher does before any sink.</summary>
-    public static async Task<List<ActivityEvent>> ProcessAsync(IServiceProvider services, IEnumerable<ActivityEvent> events)
+    public static async Task<List<ActivityLogEvent>> ProcessAsync(IServiceProvider services, IEnumerable<ActivityLogEvent> events)
     {
         var batch = events.ToList();
-        await services.GetRequiredService<IActivityEventProcessor>().ProcessAsync(batch, CancellationToken.None);
+        await services.GetRequiredService<IActivityLogEventProcessor>().ProcessAsync(batch, CancellationToken.None);
         return batch;
     }
 
     /// <summary><paramref name="count"/> processed events, each with its own resource id (<c>{prefix}{i}</c>).</summary>
-    public static Task<List<ActivityEvent>> ProcessedEventsAsync(IServiceProvider services, int count, string prefix = "r") =>
-        ProcessAsync(services, Enumerable.Range(0, count).Select(i => new ActivityEvent
+    public static Task<List<ActivityLogEvent>> ProcessedEventsAsync(IServiceProvider services, int count, string prefix = "r") =>
+        ProcessAsync(services, Enumerable.Range(0, count).Select(i => new ActivityLogEvent
         {
             Name = "activity_log.webhook.updated",
             Actor = ActivityActor.User(783, "Jane Doe"),

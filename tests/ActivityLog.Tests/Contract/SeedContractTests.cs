@@ -50,12 +50,12 @@ public sealed class SeedContractTests
         recorder.Record("activity_log.sandbox.deleted", actor: john, resource: new ActivityResource("sandbox", "12", "QA"));
         recorder.Record("activity_log.user.invited", actor: john, resource: new ActivityResource("user", "13", "email@example.com"));
         recorder.Record("activity_log.user.login_failed", resource: new ActivityResource("user", 1, "John Doe"),
-            context: new ActivityContext { AuthMethod = "GitHub" });
+            context: new ActivityRequestContext { AuthMethod = "GitHub" });
         recorder.Record("activity_log.webhook.removed", actor: john, resource: new ActivityResource("webhook", "14", "Logging"),
             related: [new ActivityResource("sending_stream", "15", "Transactional")]);
 
         var events = await host.Capture.FlushAsync();
-        var formatter = host.Services.GetRequiredService<ActivityLog.Formatting.ActivityDescriptionFormatter>();
+        var formatter = host.Services.GetRequiredService<ActivityLog.ActivityDescriptionFormatter>();
 
         events.Select(e => formatter.FormatSentence(e)).Should().Equal(
             "John Doe added a domain.",

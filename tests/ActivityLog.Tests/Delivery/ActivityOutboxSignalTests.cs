@@ -1,4 +1,4 @@
-using ActivityLog.Delivery;
+using ActivityLog.Extensibility;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ActivityLog.Tests.Delivery;

@@ -15,12 +15,12 @@ public sealed class ActivityDescriptionFormatterTests
         return new ActivityDescriptionFormatter(options);
     }
 
-    private static ActivityEvent Event(
+    private static ActivityLogEvent Event(
         string name,
         ActivityActor actor = default,
         ActivityResource? resource = null,
         ActivityResource[]? related = null,
-        ActivityContext? context = null,
+        ActivityRequestContext? context = null,
         string? description = null) => new()
         {
             Name = name,
@@ -83,7 +83,7 @@ public sealed class ActivityDescriptionFormatterTests
             "activity_log.user.login_attempted",
             ActivityActor.Unknown,
             new ActivityResource("user", 42, "John Doe"),
-            context: new ActivityContext { AuthMethod = "GitHub" }));
+            context: new ActivityRequestContext { AuthMethod = "GitHub" }));
 
         sentence.Should().Be("Someone attempted to log in to the user John Doe using GitHub.");
     }
@@ -415,13 +415,13 @@ public sealed class ActivityDescriptionFormatterTests
         var formatter = Formatter(o => o.AddTemplate(
             "activity_log.user.renamed",
             "renamed {resource.id} from {changes.name.from} to {changes.name.to} as {actor.type} {actor.id} via {context.ip_address} ({metadata.reason})"));
-        var activity = new ActivityEvent
+        var activity = new ActivityLogEvent
         {
             Name = "activity_log.user.renamed",
             Actor = ActivityActor.ApiToken(7, "CI"),
             Resource = new ActivityResource("user", 783, "Jane Doe"),
             Changes = [ActivityChange.Of("name", "Jane", "Janet")],
-            Context = new ActivityContext { IpAddress = "203.0.113.7" },
+            Context = new ActivityRequestContext { IpAddress = "203.0.113.7" },
             Metadata = new Dictionary<string, object?> { ["reason"] = "typo" },
         };
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -96,7 +97,7 @@ public sealed class AddActivityLogTests
             ActivityChange.Of("name", "[FILTERED]", "[FILTERED]"),
             ActivityChange.Of("nickname", "[FILTERED]", "[FILTERED]"),
             ActivityChange.Of("plan", "free", "pro"));
-        provider.GetRequiredService<ActivityLog.Formatting.ActivityDescriptionFormatter>()
+        provider.GetRequiredService<ActivityLog.ActivityDescriptionFormatter>()
             .Describe(activity, System.Globalization.CultureInfo.GetCultureInfo("de-DE"))
             .Should().Be("hat das Benutzerprofil aktualisiert");
     }
@@ -115,16 +116,16 @@ public sealed class AddActivityLogTests
 
         string traceId;
         using (var request = source.StartActivity("request"))
-        using (ActivityScope.Begin(ActivityActor.User(42, "John Doe"), "acme", new ActivityLog.ActivityContext { IpAddress = "203.0.113.7" }))
+        using (ActivityScope.Begin(ActivityActor.User(42, "John Doe"), "acme", new ActivityLog.ActivityRequestContext { IpAddress = "203.0.113.7" }))
         {
             traceId = request!.TraceId.ToHexString();
-            using (ActivityScope.Begin(context: new ActivityLog.ActivityContext { UserAgent = "curl/8" }))
+            using (ActivityScope.Begin(context: new ActivityLog.ActivityRequestContext { UserAgent = "curl/8" }))
             {
                 host.Recorder.Record("activity_log.domain.added", resource: new ActivityResource("domain", "1", "example.com"));
             }
 
             host.Recorder.Record("activity_log.domain.added", actor: ActivityActor.System("Nightly cleanup"), accountId: "other",
-                resource: new ActivityResource("domain", "2", "example.org"), context: new ActivityLog.ActivityContext { CorrelationId = "req-1" });
+                resource: new ActivityResource("domain", "2", "example.org"), context: new ActivityLog.ActivityRequestContext { CorrelationId = "req-1" });
         }
 
         host.Recorder.Record("activity_log.domain.added", resource: new ActivityResource("domain", "3"));
@@ -132,7 +133,7 @@ public sealed class AddActivityLogTests
 
         events[0].Actor.Should().Be(ActivityActor.User(42, "John Doe"));
         events[0].AccountId.Should().Be("acme");
-        events[0].Context.Should().Be(new ActivityLog.ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8", CorrelationId = traceId });
+        events[0].Context.Should().Be(new ActivityLog.ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8", CorrelationId = traceId });
         events[1].Actor.Name.Should().Be("Nightly cleanup");
         events[1].AccountId.Should().Be("other");
         events[1].Context!.CorrelationId.Should().Be("req-1", "an explicit correlation id wins over the trace");

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -98,7 +99,7 @@ public sealed class DispatcherRobustnessTests
 
         public int Delivered => Volatile.Read(ref _delivered);
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref _attempts) == 1)
             {
@@ -119,7 +120,7 @@ public sealed class DispatcherRobustnessTests
 
         public void Release() => _release.TrySetResult();
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             _entered.TrySetResult();
             return _release.Task; // never looks at the token

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -295,7 +296,7 @@ public sealed class DispatcherTests
 
         public IReadOnlyCollection<int> Sizes => _sizes;
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             _sizes.Enqueue(batch.Count);
             return Task.CompletedTask;

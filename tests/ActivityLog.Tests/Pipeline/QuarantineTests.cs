@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -101,12 +102,12 @@ public sealed class QuarantineTests
         public const string Reason = "The store cannot hold this event (simulated data exception 22021).";
 
         private readonly Lock _gate = new();
-        private readonly List<ActivityEvent> _written = [];
+        private readonly List<ActivityLogEvent> _written = [];
         private int _attempts;
 
         public int Attempts => Volatile.Read(ref _attempts);
 
-        public IReadOnlyList<ActivityEvent> Written
+        public IReadOnlyList<ActivityLogEvent> Written
         {
             get
             {
@@ -117,13 +118,13 @@ public sealed class QuarantineTests
             }
         }
 
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _attempts);
             var bad = batch.FirstOrDefault(e => e.Resource?.Name == "poison");
             if (bad is not null)
             {
-                throw identifies ? new ActivityEventRejectedException(bad.Id, Reason) : new ActivityEventRejectedException(Reason);
+                throw identifies ? new ActivityLogEventRejectedException(bad.Id, Reason) : new ActivityLogEventRejectedException(Reason);
             }
 
             lock (_gate)

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -81,7 +82,10 @@ public sealed class SinkIsolationTests
         await slow.Finished;
         await host.Capture.FlushAsync().ContinueWith(_ => { }, TaskScheduler.Default);
 
-        long Count(MetricCollector<long> c, string sink) => c.GetMeasurementSnapshot().Where(m => (string?)m.Tags["sink"] == sink).Sum(m => m.Value);
+        // An event still in the shared queue when the stop gave up is dropped before any sink saw it: that count has
+        // no sink tag and applies to every sink.
+        long Count(MetricCollector<long> c, string sink) => c.GetMeasurementSnapshot()
+            .Where(m => !m.Tags.TryGetValue("sink", out object? s) || (string?)s == sink).Sum(m => m.Value);
         (Count(delivered, nameof(ReleasableSink)) + Count(dropped, nameof(ReleasableSink))).Should().Be(2_000, "every event ends in exactly one count for the sink");
         Count(delivered, nameof(ReleasableSink)).Should().Be(0, "the stop gave up on the batch the sink finished later: it is counted as dropped, once");
         (Count(delivered, "CapturingActivitySink") + Count(dropped, "CapturingActivitySink")).Should().Be(2_000);
@@ -113,7 +117,7 @@ public sealed class SinkIsolationTests
 
         public void Release() => _release.TrySetResult();
 
-        public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public async Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             _entered.TrySetResult();
             await _release.Task;

@@ -1,3 +1,4 @@
+using ActivityLog.Extensibility;
 using ActivityLog.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -112,7 +113,7 @@ public sealed class SinkWorkerEdgeCaseTests
 
         public Task Entered => _entered.Task;
 
-        public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+        public async Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             _entered.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -121,7 +122,7 @@ public sealed class SinkWorkerEdgeCaseTests
 
     private sealed class RejectEverySink : IActivitySink
     {
-        public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken) =>
-            throw new ActivityEventRejectedException(batch[0].Id, "Refused (simulated).");
+        public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken) =>
+            throw new ActivityLogEventRejectedException(batch[0].Id, "Refused (simulated).");
     }
 }

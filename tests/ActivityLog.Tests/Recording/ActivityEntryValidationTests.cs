@@ -105,10 +105,10 @@ public sealed class ActivityEntryValidationTests : IDisposable
         { "related.name", r => r.Record(ValidName, related: [new ActivityResource("stream", "1", Long(ActivityLimits.MaxNameLength))]) },
         { "related.id", r => r.Record(ValidName, related: [new ActivityResource("stream", "1"), new ActivityResource("stream", Long(ActivityLimits.MaxIdLength))]) },
         { "accountId", r => r.Record(ValidName, accountId: Long(ActivityLimits.MaxIdLength)) },
-        { "context.ip_address", r => r.Record(ValidName, context: new ActivityContext { IpAddress = Long(ActivityLimits.MaxContextValueLength) }) },
-        { "context.user_agent", r => r.Record(ValidName, context: new ActivityContext { UserAgent = Long(ActivityLimits.MaxContextValueLength) }) },
-        { "context.auth_method", r => r.Record(ValidName, context: new ActivityContext { AuthMethod = Long(ActivityLimits.MaxContextValueLength) }) },
-        { "context.correlation_id", r => r.Record(ValidName, context: new ActivityContext { CorrelationId = Long(ActivityLimits.MaxContextValueLength) }) },
+        { "context.ip_address", r => r.Record(ValidName, context: new ActivityRequestContext { IpAddress = Long(ActivityLimits.MaxContextValueLength) }) },
+        { "context.user_agent", r => r.Record(ValidName, context: new ActivityRequestContext { UserAgent = Long(ActivityLimits.MaxContextValueLength) }) },
+        { "context.auth_method", r => r.Record(ValidName, context: new ActivityRequestContext { AuthMethod = Long(ActivityLimits.MaxContextValueLength) }) },
+        { "context.correlation_id", r => r.Record(ValidName, context: new ActivityRequestContext { CorrelationId = Long(ActivityLimits.MaxContextValueLength) }) },
         { "changes.field", r => r.Record(ValidName, changes: [ActivityChange.Of(Long(ActivityLimits.MaxFieldNameLength), 1, 2)]) },
         { "metadata.key", r => r.Record(ValidName, metadata: new Dictionary<string, object?> { [Long(ActivityLimits.MaxFieldNameLength)] = 1 }) },
     };
@@ -131,7 +131,7 @@ public sealed class ActivityEntryValidationTests : IDisposable
         { "resource.id", r => r.Record(ValidName, resource: new ActivityResource("user", Exactly(ActivityLimits.MaxIdLength))) },
         { "resource.name", r => r.Record(ValidName, resource: new ActivityResource("user", "1", Exactly(ActivityLimits.MaxNameLength))) },
         { "accountId", r => r.Record(ValidName, accountId: Exactly(ActivityLimits.MaxIdLength)) },
-        { "context.user_agent", r => r.Record(ValidName, context: new ActivityContext { UserAgent = Exactly(ActivityLimits.MaxContextValueLength) }) },
+        { "context.user_agent", r => r.Record(ValidName, context: new ActivityRequestContext { UserAgent = Exactly(ActivityLimits.MaxContextValueLength) }) },
         { "changes.field", r => r.Record(ValidName, changes: [ActivityChange.Of(Exactly(ActivityLimits.MaxFieldNameLength), 1, 2)]) },
     };
 
@@ -280,7 +280,7 @@ public sealed class ActivityEntryValidationTests : IDisposable
             actor: ActivityActor.User(42, "John Doe"),
             related: [new ActivityResource("sending_stream", "8", "Transactional")],
             accountId: "acme",
-            context: new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "abc" },
+            context: new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "curl/8.5", AuthMethod = "GitHub", CorrelationId = "abc" },
             metadata: new Dictionary<string, object?> { ["source"] = "api" });
 
         act.Should().NotThrow();

@@ -4,11 +4,11 @@ namespace ActivityLog.Tests.Recording;
 
 public sealed class ActivityScopeCollectorTests
 {
-    private sealed class ListCollector : IActivityEventCollector
+    private sealed class ListCollector : IActivityLogEventCollector
     {
-        public List<ActivityEvent> Events { get; } = [];
+        public List<ActivityLogEvent> Events { get; } = [];
 
-        public void Collect(ActivityEvent activityEvent) => Events.Add(activityEvent);
+        public void Collect(ActivityLogEvent activityEvent) => Events.Add(activityEvent);
     }
 
     [Fact]

@@ -207,11 +207,11 @@ public sealed class SensitiveFieldRedactorTests
         options.Filters.Add("ip_address");
         options.Rewriters.Add((key, value) => key == "user_agent" && value is string s ? s.Split(' ')[0] : value);
         var redactor = new SensitiveFieldRedactor(options);
-        var context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0 (X11)", AuthMethod = "GitHub", CorrelationId = "abc" };
+        var context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0 (X11)", AuthMethod = "GitHub", CorrelationId = "abc" };
 
         var redacted = redactor.RedactContext(context, "user");
 
-        redacted.Should().Be(new ActivityContext { IpAddress = "[FILTERED]", UserAgent = "Mozilla/5.0", AuthMethod = "GitHub", CorrelationId = "abc" });
+        redacted.Should().Be(new ActivityRequestContext { IpAddress = "[FILTERED]", UserAgent = "Mozilla/5.0", AuthMethod = "GitHub", CorrelationId = "abc" });
         context.IpAddress.Should().Be("203.0.113.7");
     }
 
@@ -219,7 +219,7 @@ public sealed class SensitiveFieldRedactorTests
     public void Redact_context_returns_the_same_instance_when_nothing_is_sensitive()
     {
         var redactor = new SensitiveFieldRedactor(new ActivityRedactionOptions());
-        var context = new ActivityContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub" };
+        var context = new ActivityRequestContext { IpAddress = "203.0.113.7", AuthMethod = "GitHub" };
 
         redactor.RedactContext(context, "user").Should().BeSameAs(context);
         redactor.RedactContext(null, "user").Should().BeNull();
@@ -229,7 +229,7 @@ public sealed class SensitiveFieldRedactorTests
     public void Redact_context_applies_resource_type_rules()
     {
         var redactor = new SensitiveFieldRedactor(new ActivityRedactionOptions().FilterResourceFields("session", "correlation_id"));
-        var context = new ActivityContext { CorrelationId = "abc" };
+        var context = new ActivityRequestContext { CorrelationId = "abc" };
 
         redactor.RedactContext(context, "session")!.CorrelationId.Should().Be("[FILTERED]");
         redactor.RedactContext(context, "user")!.CorrelationId.Should().Be("abc");

@@ -151,7 +151,7 @@ public sealed class WebDefaultFilterTests
     public void Default_list_keeps_the_context_a_log_reader_needs()
     {
         var redactor = new SensitiveFieldRedactor(new ActivityRedactionOptions());
-        var context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0", AuthMethod = "password", CorrelationId = "0af7651916cd43dd" };
+        var context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0", AuthMethod = "password", CorrelationId = "0af7651916cd43dd" };
 
         redactor.RedactContext(context, "user").Should().BeSameAs(context);
     }
@@ -165,9 +165,9 @@ public sealed class WebDefaultFilterTests
         var options = new ActivityRedactionOptions();
         options.Filters.Add(filter);
         var redactor = new SensitiveFieldRedactor(options);
-        var context = new ActivityContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0" };
+        var context = new ActivityRequestContext { IpAddress = "203.0.113.7", UserAgent = "Mozilla/5.0" };
 
-        redactor.RedactContext(context, "user").Should().Be(new ActivityContext { IpAddress = "[FILTERED]", UserAgent = "Mozilla/5.0" });
+        redactor.RedactContext(context, "user").Should().Be(new ActivityRequestContext { IpAddress = "[FILTERED]", UserAgent = "Mozilla/5.0" });
     }
 
     [Theory]

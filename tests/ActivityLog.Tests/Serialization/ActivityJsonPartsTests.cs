@@ -40,7 +40,7 @@ public sealed class ActivityJsonPartsTests
     [Fact]
     public void Context_round_trips_with_the_payload_names()
     {
-        var context = new ActivityContext { IpAddress = "203.0.113.9", UserAgent = "curl/8", AuthMethod = "github", CorrelationId = "abc" };
+        var context = new ActivityRequestContext { IpAddress = "203.0.113.9", UserAgent = "curl/8", AuthMethod = "github", CorrelationId = "abc" };
 
         string? json = ActivityJsonParts.SerializeContext(context);
 

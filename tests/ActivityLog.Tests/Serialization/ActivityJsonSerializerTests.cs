@@ -10,7 +10,7 @@ public sealed class ActivityJsonSerializerTests
 {
     private static readonly DateTimeOffset SeedTime = DateTimeOffset.FromUnixTimeSeconds(1733739084);
 
-    private static ActivityEvent SeedEvent(
+    private static ActivityLogEvent SeedEvent(
         ActivityActor? actor = null,
         ActivityResource? resource = null,
         IReadOnlyList<ActivityChange>? changes = null) => new()
@@ -23,7 +23,7 @@ public sealed class ActivityJsonSerializerTests
             Timestamp = SeedTime,
         };
 
-    private static ActivityEvent FullEvent() => new()
+    private static ActivityLogEvent FullEvent() => new()
     {
         Id = Guid.Parse("01939a3b-7c00-7abc-8def-0123456789ab"),
         Name = "activity_log.webhook.removed",
@@ -38,7 +38,7 @@ public sealed class ActivityJsonSerializerTests
         ],
         Timestamp = SeedTime,
         AccountId = "acme",
-        Context = new ActivityContext
+        Context = new ActivityRequestContext
         {
             IpAddress = "203.0.113.7",
             UserAgent = "curl/8.5",
@@ -143,7 +143,7 @@ public sealed class ActivityJsonSerializerTests
     [Fact]
     public void Timestamp_is_unix_seconds()
     {
-        var activity = new ActivityEvent
+        var activity = new ActivityLogEvent
         {
             Name = "activity_log.user.updated",
             Timestamp = new DateTimeOffset(2024, 12, 9, 10, 11, 24, 987, TimeSpan.FromHours(2)),
@@ -223,7 +223,7 @@ public sealed class ActivityJsonSerializerTests
     [Fact]
     public void Event_without_resource_writes_null_resource()
     {
-        var json = ActivityJsonSerializer.Serialize(new ActivityEvent { Name = "activity_log.session.started", Timestamp = SeedTime });
+        var json = ActivityJsonSerializer.Serialize(new ActivityLogEvent { Name = "activity_log.session.started", Timestamp = SeedTime });
 
         json.Should().Be(
             """{"event":"activity_log.session.started","description":null,"actor":{"type":"unknown"},"resource":null,"changes":{},"timestamp":1733739084}""");
@@ -407,6 +407,6 @@ public sealed class ActivityJsonSerializerTests
 
     private static string J(string singleQuoted) => singleQuoted.Replace("'", "\"", StringComparison.Ordinal);
 
-    private static JsonObject Parse(ActivityEvent activity, ActivityJsonFields fields = ActivityJsonFields.None) =>
+    private static JsonObject Parse(ActivityLogEvent activity, ActivityJsonFields fields = ActivityJsonFields.None) =>
         JsonNode.Parse(ActivityJsonSerializer.Serialize(activity, fields))!.AsObject();
 }

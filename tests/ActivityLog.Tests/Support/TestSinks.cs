@@ -1,15 +1,17 @@
+using ActivityLog.Extensibility;
+
 namespace ActivityLog.Tests.Support;
 
 /// <summary>A sink that throws for its first N calls, then keeps events; counts every attempt.</summary>
 internal sealed class FlakySink(int failures) : IActivitySink
 {
     private readonly Lock _gate = new();
-    private readonly List<ActivityEvent> _events = [];
+    private readonly List<ActivityLogEvent> _events = [];
     private int _attempts;
 
     public int Attempts => Volatile.Read(ref _attempts);
 
-    public IReadOnlyList<ActivityEvent> Events
+    public IReadOnlyList<ActivityLogEvent> Events
     {
         get
         {
@@ -20,7 +22,7 @@ internal sealed class FlakySink(int failures) : IActivitySink
         }
     }
 
-    public Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _attempts) <= failures)
         {
@@ -49,7 +51,7 @@ internal sealed class BlockingSink : IActivitySink
 
     public void Release() => _release.TrySetResult();
 
-    public async Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken)
+    public async Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
     {
         _entered.TrySetResult();
         await _release.Task.WaitAsync(cancellationToken);

@@ -170,7 +170,7 @@ public sealed class StorableValueTests : IDisposable
     [Fact]
     public void An_ambient_scope_with_bad_text_is_refused_when_it_begins()
     {
-        var begin = () => ActivityScope.Begin(ActivityActor.User(1, "Jane"), context: new ActivityContext { UserAgent = Nul });
+        var begin = () => ActivityScope.Begin(ActivityActor.User(1, "Jane"), context: new ActivityRequestContext { UserAgent = Nul });
 
         begin.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("context.user_agent");
         ActivityScope.Current.Should().BeNull();
@@ -209,7 +209,7 @@ public sealed class StorableValueTests : IDisposable
         var resource = User;
         ActivityResource[] related = [];
         string? account = null;
-        ActivityContext? context = null;
+        ActivityRequestContext? context = null;
         Dictionary<string, object?>? metadata = null;
         switch (place)
         {
@@ -221,10 +221,10 @@ public sealed class StorableValueTests : IDisposable
             case "resource.id": resource = new ActivityResource("user", bad); break;
             case "related.name": related = [new ActivityResource("team", 2, bad)]; break;
             case "accountId": account = bad; break;
-            case "context.ip_address": context = new ActivityContext { IpAddress = bad }; break;
-            case "context.user_agent": context = new ActivityContext { UserAgent = bad }; break;
-            case "context.auth_method": context = new ActivityContext { AuthMethod = bad }; break;
-            case "context.correlation_id": context = new ActivityContext { CorrelationId = bad }; break;
+            case "context.ip_address": context = new ActivityRequestContext { IpAddress = bad }; break;
+            case "context.user_agent": context = new ActivityRequestContext { UserAgent = bad }; break;
+            case "context.auth_method": context = new ActivityRequestContext { AuthMethod = bad }; break;
+            case "context.correlation_id": context = new ActivityRequestContext { CorrelationId = bad }; break;
             case "changes.field": changes.Add(ActivityChange.Of(bad, 1, 2)); break;
             case "metadata.key": metadata = new() { [bad] = 1 }; break;
             case "change.to": changes.Add(ActivityChange.Of("name", "ok", bad)); break;

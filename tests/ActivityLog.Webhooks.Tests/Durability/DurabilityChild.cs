@@ -45,7 +45,7 @@ public static class DurabilityChild
                     Secret = Support.WebhookTestHost.Secret,
                     MaxBatchEvents = 25,
                     MaxBatchDelay = TimeSpan.Zero,
-                    Fields = Serialization.ActivityJsonFields.Id,
+                    Fields = ActivityLog.ActivityJsonFields.Id,
                 };
             });
         using var host = builder.Build();

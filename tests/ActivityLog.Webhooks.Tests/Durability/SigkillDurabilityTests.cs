@@ -58,7 +58,7 @@ public sealed class SigkillDurabilityTests
         {
             lock (gate)
             {
-                foreach (var activity in Serialization.ActivityJsonSerializer.DeserializePayload(request.Body))
+                foreach (var activity in ActivityLog.ActivityJsonSerializer.DeserializePayload(request.Body))
                 {
                     string id = activity.Id.ToString();
                     if (!deliveriesOfEvent.TryGetValue(id, out var ids))

@@ -18,7 +18,7 @@ public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbConte
 
     public DbSet<Note> Notes => Set<Note>();
 
-    public DbSet<StoredActivityEvent> ActivityEvents => Set<StoredActivityEvent>();
+    public DbSet<StoredActivityLogEvent> ActivityEvents => Set<StoredActivityLogEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

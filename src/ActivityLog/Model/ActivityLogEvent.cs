@@ -15,7 +15,7 @@ namespace ActivityLog;
 /// </para>
 /// <para>An event is not thread-safe while the pipeline processes it; once a sink has it, treat it as read-only.</para>
 /// </remarks>
-public sealed class ActivityEvent
+public sealed class ActivityLogEvent
 {
     private static readonly IReadOnlyList<ActivityChange> NoChanges = [];
     private static readonly IReadOnlyList<ActivityResource> NoResources = [];
@@ -23,7 +23,7 @@ public sealed class ActivityEvent
     private Guid _id;
     private string? _description;
     private IReadOnlyList<ActivityChange> _changes = NoChanges;
-    private ActivityContext? _context;
+    private ActivityRequestContext? _context;
     private IReadOnlyDictionary<string, object?>? _metadata;
 
     // Kept narrow because every recorded event is allocated on the caller's thread: UTC ticks instead of a
@@ -65,7 +65,7 @@ public sealed class ActivityEvent
     public string? AccountId { get; init; }
 
     /// <summary>Request context: IP address, user agent, auth method, correlation id.</summary>
-    public ActivityContext? Context { get => _context; init => _context = value; }
+    public ActivityRequestContext? Context { get => _context; init => _context = value; }
 
     /// <summary>Free-form extra values, redacted like changes.</summary>
     public IReadOnlyDictionary<string, object?>? Metadata { get => _metadata; init => _metadata = value; }
@@ -91,7 +91,7 @@ public sealed class ActivityEvent
 
     internal void SetChanges(IReadOnlyList<ActivityChange> changes) => _changes = changes;
 
-    internal void SetContext(ActivityContext? context) => _context = context;
+    internal void SetContext(ActivityRequestContext? context) => _context = context;
 
     internal void SetMetadata(IReadOnlyDictionary<string, object?>? metadata) => _metadata = metadata;
 

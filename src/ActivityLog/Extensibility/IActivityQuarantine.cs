@@ -1,7 +1,7 @@
-namespace ActivityLog;
+namespace ActivityLog.Extensibility;
 
 /// <summary>
-/// Where events go that a sink rejected for good (<see cref="ActivityEventRejectedException"/>): kept with the sink's
+/// Where events go that a sink rejected for good (<see cref="ActivityLogEventRejectedException"/>): kept with the sink's
 /// name and the reason, so an operator can list and inspect them, instead of being lost with their batch. The default
 /// keeps the most recent <see cref="ActivityLogOptions.QuarantineCapacity"/> entries in memory; replace it with
 /// <c>services.AddSingleton&lt;IActivityQuarantine, MyQuarantine&gt;()</c> to keep them elsewhere.
@@ -29,6 +29,6 @@ public interface IActivityQuarantine
 /// <summary>An event that a sink rejected for good, with why.</summary>
 /// <param name="Event">The event as the sink received it (processed: redacted and described).</param>
 /// <param name="Sink">The sink's name, as in the metrics' <c>sink</c> tag.</param>
-/// <param name="Reason">Why the sink rejected it (the <see cref="ActivityEventRejectedException"/>'s message); never a value.</param>
+/// <param name="Reason">Why the sink rejected it (the <see cref="ActivityLogEventRejectedException"/>'s message); never a value.</param>
 /// <param name="QuarantinedAt">When it was quarantined.</param>
-public sealed record ActivityQuarantineEntry(ActivityEvent Event, string Sink, string Reason, DateTimeOffset QuarantinedAt);
+public sealed record ActivityQuarantineEntry(ActivityLogEvent Event, string Sink, string Reason, DateTimeOffset QuarantinedAt);

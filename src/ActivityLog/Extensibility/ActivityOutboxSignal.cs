@@ -1,8 +1,9 @@
-namespace ActivityLog.Delivery;
+using ActivityLog.Extensibility;
+namespace ActivityLog.Extensibility;
 
 /// <summary>
-/// Wakes delivery workers in this process when a store has committed new outbox entries, so that they need not poll
-/// hot; workers still poll at an interval for entries written by other processes. Registered as a singleton by
+/// Wakes delivery workers in this process when a store has committed new outbox deliveries, so that they need not poll
+/// hot; workers still poll at an interval for deliveries written by other processes. Registered as a singleton by
 /// <c>AddActivityLog()</c>.
 /// </summary>
 /// <example>
@@ -14,7 +15,7 @@ namespace ActivityLog.Delivery;
 /// await signal.WaitAsync(seen, pollInterval, timeProvider, ct);
 /// </code>
 /// </example>
-public sealed class ActivityOutboxSignal
+internal sealed class ActivityOutboxSignal
 {
     private long _version;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,7 +23,7 @@ public sealed class ActivityOutboxSignal
     /// <summary>Grows by one with every <see cref="Notify"/>.</summary>
     public long Version => Volatile.Read(ref _version);
 
-    /// <summary>Called by a store after a transaction with outbox entries committed: wakes every current waiter.</summary>
+    /// <summary>Called by a store after a transaction with outbox deliveries committed: wakes every current waiter.</summary>
     public void Notify()
     {
         // Version first, then the swap: a waiter that read the old task before checking the version is woken by it.

@@ -1,4 +1,4 @@
-namespace ActivityLog;
+namespace ActivityLog.Extensibility;
 
 /// <summary>
 /// Thrown by a sink when a batch failed because of what an event holds, not because the sink or its transport is
@@ -7,17 +7,17 @@ namespace ActivityLog;
 /// <see cref="IActivityQuarantine"/>. Any other exception counts as transient and is retried with back-off.
 /// </summary>
 /// <remarks>The message becomes the quarantine entry's reason and a log line: it must never quote a value.</remarks>
-public sealed class ActivityEventRejectedException : Exception
+public sealed class ActivityLogEventRejectedException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public ActivityEventRejectedException()
+    public ActivityLogEventRejectedException()
         : this("The sink rejected an event of the batch.")
     {
     }
 
     /// <summary>Creates the exception.</summary>
     /// <param name="message">Why, without any value of the event.</param>
-    public ActivityEventRejectedException(string message)
+    public ActivityLogEventRejectedException(string message)
         : base(message)
     {
     }
@@ -25,16 +25,16 @@ public sealed class ActivityEventRejectedException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="message">Why, without any value of the event.</param>
     /// <param name="innerException">The store's own exception.</param>
-    public ActivityEventRejectedException(string message, Exception? innerException)
+    public ActivityLogEventRejectedException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }
 
     /// <summary>Creates the exception for one known event, so the dispatcher need not search for it.</summary>
-    /// <param name="eventId">The <see cref="ActivityEvent.Id"/> of the rejected event.</param>
+    /// <param name="eventId">The <see cref="ActivityLogEvent.Id"/> of the rejected event.</param>
     /// <param name="message">Why, without any value of the event.</param>
     /// <param name="innerException">The store's own exception, or <see langword="null"/>.</param>
-    public ActivityEventRejectedException(Guid eventId, string message, Exception? innerException = null)
+    public ActivityLogEventRejectedException(Guid eventId, string message, Exception? innerException = null)
         : base(message, innerException) => EventId = eventId;
 
     /// <summary>The rejected event, when the sink knows which one it is; else the dispatcher bisects the batch to find it.</summary>

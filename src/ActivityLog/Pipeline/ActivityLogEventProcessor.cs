@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace ActivityLog.Pipeline;
 
 /// <summary>Gate, then id, then correlation, then normalize and redact, then describe: one ordered pass per event.</summary>
-internal sealed class ActivityEventProcessor(
+internal sealed class ActivityLogEventProcessor(
     IActivityLogGate gate,
     SensitiveFieldRedactor redactor,
     ActivityDescriptionFormatter formatter,
@@ -15,9 +15,9 @@ internal sealed class ActivityEventProcessor(
     ActivityValueNormalizer normalizer,
     ActivityLogMetrics metrics,
     ActivityQueue losses,
-    ILogger<ActivityEventProcessor> logger) : IActivityEventProcessor
+    ILogger<ActivityLogEventProcessor> logger) : IActivityLogEventProcessor
 {
-    public async ValueTask ProcessAsync(IList<ActivityEvent> events, CancellationToken cancellationToken)
+    public async ValueTask ProcessAsync(IList<ActivityLogEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         await ApplyGateAsync(events, cancellationToken).ConfigureAwait(false);
@@ -42,7 +42,7 @@ internal sealed class ActivityEventProcessor(
     }
 
     /// <summary>The synchronous steps for one event; public to the benchmarks.</summary>
-    internal void Process(ActivityEvent activityEvent)
+    internal void Process(ActivityLogEvent activityEvent)
     {
         if (activityEvent.Id == Guid.Empty)
         {
@@ -51,7 +51,7 @@ internal sealed class ActivityEventProcessor(
 
         if (activityEvent.Trace is { } trace && activityEvent.Context?.CorrelationId is null)
         {
-            activityEvent.SetContext((activityEvent.Context ?? new ActivityContext()) with { CorrelationId = trace.TraceId.ToHexString() });
+            activityEvent.SetContext((activityEvent.Context ?? new ActivityRequestContext()) with { CorrelationId = trace.TraceId.ToHexString() });
         }
 
         string? resourceType = activityEvent.Resource?.Type;
@@ -86,7 +86,7 @@ internal sealed class ActivityEventProcessor(
         activityEvent.SetDescription(formatter.Describe(activityEvent));
     }
 
-    private async ValueTask ApplyGateAsync(IList<ActivityEvent> events, CancellationToken cancellationToken)
+    private async ValueTask ApplyGateAsync(IList<ActivityLogEvent> events, CancellationToken cancellationToken)
     {
         if (ReferenceEquals(gate, ActivityLogGates.AllowAll))
         {
@@ -125,7 +125,7 @@ internal sealed class ActivityEventProcessor(
         }
     }
 
-    private async ValueTask<bool> IsEnabledAsync(string? account, IList<ActivityEvent> events, CancellationToken cancellationToken)
+    private async ValueTask<bool> IsEnabledAsync(string? account, IList<ActivityLogEvent> events, CancellationToken cancellationToken)
     {
         try
         {
@@ -138,11 +138,11 @@ internal sealed class ActivityEventProcessor(
         }
     }
 
-    private void MaskEverything(ActivityEvent activityEvent)
+    private void MaskEverything(ActivityLogEvent activityEvent)
     {
         string mask = redactor.Mask;
         activityEvent.SetChanges(activityEvent.Changes.Select(c => new ActivityChange(c.Field, mask, mask)).ToArray());
-        activityEvent.SetContext(activityEvent.Context is null ? null : new ActivityContext
+        activityEvent.SetContext(activityEvent.Context is null ? null : new ActivityRequestContext
         {
             IpAddress = mask,
             UserAgent = mask,

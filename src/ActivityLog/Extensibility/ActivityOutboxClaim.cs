@@ -1,4 +1,5 @@
-namespace ActivityLog.Delivery;
+using ActivityLog.Extensibility;
+namespace ActivityLog.Extensibility;
 
 /// <summary>The limits of a batch formed by <see cref="IActivityOutbox.ClaimAsync"/> and the length of its lease.</summary>
 public sealed record ActivityOutboxClaim
@@ -10,7 +11,7 @@ public sealed record ActivityOutboxClaim
     public int MaxBytes { get; init; } = int.MaxValue;
 
     /// <summary>Measures one event as the destination will send it (for example its serialized length); <see langword="null"/> to count events only.</summary>
-    public Func<ActivityEvent, int>? MeasureBytes { get; init; }
+    public Func<ActivityLogEvent, int>? MeasureBytes { get; init; }
 
     /// <summary>How long the claimed batch stays leased to this worker; after that another worker may claim it.</summary>
     public required TimeSpan Lease { get; init; }

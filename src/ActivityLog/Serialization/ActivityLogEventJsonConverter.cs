@@ -4,18 +4,18 @@ using System.Text.Json.Serialization;
 namespace ActivityLog.Serialization;
 
 /// <summary>
-/// Writes an <see cref="ActivityEvent"/> in the contract's field order and JSON types, and reads it back.
+/// Writes an <see cref="ActivityLogEvent"/> in the contract's field order and JSON types, and reads it back.
 /// </summary>
 /// <remarks>
 /// Written by hand rather than generated from attributes because the contract is not the object's shape: the actor's
 /// id keeps the JSON type the app gave it, a resource id is always a string, the timestamp is Unix seconds, and inside
 /// a change <c>to</c> comes before <c>from</c>.
 /// </remarks>
-internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : JsonConverter<ActivityEvent>
+internal sealed class ActivityLogEventJsonConverter(ActivityJsonFields fields) : JsonConverter<ActivityLogEvent>
 {
     public ActivityJsonFields Fields { get; } = fields;
 
-    public override void Write(Utf8JsonWriter writer, ActivityEvent value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, ActivityLogEvent value, JsonSerializerOptions options)
     {
         writer.WriteStartObject();
         writer.WriteString(Names.Event, value.Name);
@@ -74,13 +74,13 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         writer.WriteEndObject();
     }
 
-    public override ActivityEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override ActivityLogEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
         return ReadEvent(document.RootElement);
     }
 
-    internal static ActivityEvent ReadEvent(JsonElement root)
+    internal static ActivityLogEvent ReadEvent(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -94,7 +94,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         var changes = root.TryGetProperty(Names.Changes.EncodedUtf8Bytes, out var changesElement) ? ReadChanges(changesElement) : [];
         var related = root.TryGetProperty(Names.RelatedResources.EncodedUtf8Bytes, out var relatedElement) ? ReadResources(relatedElement) : [];
 
-        return new ActivityEvent
+        return new ActivityLogEvent
         {
             Name = name,
             Id = root.TryGetProperty(Names.Id.EncodedUtf8Bytes, out var id) && id.ValueKind == JsonValueKind.String ? id.GetGuid() : Guid.Empty,
@@ -252,7 +252,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         return new ActivityResource(type, id, name);
     }
 
-    internal static void WriteContext(Utf8JsonWriter writer, ActivityContext? context)
+    internal static void WriteContext(Utf8JsonWriter writer, ActivityRequestContext? context)
     {
         if (context is null)
         {
@@ -268,7 +268,7 @@ internal sealed class ActivityEventJsonConverter(ActivityJsonFields fields) : Js
         writer.WriteEndObject();
     }
 
-    internal static ActivityContext? ReadContext(JsonElement element) => element.ValueKind != JsonValueKind.Object ? null : new ActivityContext
+    internal static ActivityRequestContext? ReadContext(JsonElement element) => element.ValueKind != JsonValueKind.Object ? null : new ActivityRequestContext
     {
         IpAddress = element.TryGetProperty(Names.IpAddress.EncodedUtf8Bytes, out var ip) ? ip.GetString() : null,
         UserAgent = element.TryGetProperty(Names.UserAgent.EncodedUtf8Bytes, out var ua) ? ua.GetString() : null,

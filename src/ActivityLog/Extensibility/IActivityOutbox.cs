@@ -1,8 +1,9 @@
-namespace ActivityLog.Delivery;
+using ActivityLog.Extensibility;
+namespace ActivityLog.Extensibility;
 
 /// <summary>
 /// A durable delivery queue kept by a store (the EF Core store implements it with two tables in the host's
-/// database). Entries are written in the same transaction as their events, for every
+/// database). Deliveries are written in the same transaction as their events, for every
 /// <see cref="IActivityOutboxSubscriber"/> that accepts them; a delivery package (webhooks) claims them in batches,
 /// sends them, and reports the outcome. This is how the webhooks package meets the store without referencing it.
 /// </summary>
@@ -21,7 +22,7 @@ public interface IActivityOutbox
 {
     /// <summary>
     /// Claims the next batch that is due for <paramref name="destination"/>: a batch whose retry time has come or
-    /// whose lease expired, else a new batch formed from the oldest unbatched entries (at most
+    /// whose lease expired, else a new batch formed from the oldest unbatched deliveries (at most
     /// <see cref="ActivityOutboxClaim.MaxEvents"/> events and, measured with
     /// <see cref="ActivityOutboxClaim.MeasureBytes"/>, at most <see cref="ActivityOutboxClaim.MaxBytes"/>, but always at
     /// least one event). The batch is leased until <see cref="ActivityOutboxBatch.LeaseExpiresAt"/>.
@@ -32,7 +33,7 @@ public interface IActivityOutbox
     /// <returns>The batch, or <see langword="null"/> when nothing is due.</returns>
     Task<ActivityOutboxBatch?> ClaimAsync(string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken = default);
 
-    /// <summary>The batch was delivered: removes it and its entries. Idempotent.</summary>
+    /// <summary>The batch was delivered: removes it and its deliveries. Idempotent.</summary>
     /// <param name="batch">A batch returned by <see cref="ClaimAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the removal is durable.</returns>

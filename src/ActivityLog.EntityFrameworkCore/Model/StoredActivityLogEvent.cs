@@ -1,15 +1,15 @@
 namespace ActivityLog.EntityFrameworkCore;
 
 /// <summary>
-/// One row of the activity log table: an <see cref="ActivityEvent"/> after the pipeline (redacted, described), in
+/// One row of the activity log table: an <see cref="ActivityLogEvent"/> after the pipeline (redacted, described), in
 /// columns the reader filters on plus JSON columns for the rest.
 /// </summary>
 /// <remarks>
-/// Mapped into the host's own model by <see cref="ActivityLogModelBuilderExtensions.AddActivityLog"/>. Convert with
-/// <see cref="ToActivityEvent"/> and <see cref="FromActivityEvent"/>; the JSON columns use the payload's shapes
+/// Mapped into the host's own model by <see cref="Microsoft.EntityFrameworkCore.ActivityLogModelBuilderExtensions.AddActivityLog"/>. Convert with
+/// <see cref="ToActivityLogEvent"/> and <see cref="FromActivityLogEvent"/>; the JSON columns use the payload's shapes
 /// (<see cref="Serialization.ActivityJsonParts"/>).
 /// </remarks>
-public sealed class StoredActivityEvent
+public sealed class StoredActivityLogEvent
 {
     /// <summary>The event's time-ordered id (UUIDv7); the primary key, which makes retried writes idempotent.</summary>
     public Guid Id { get; set; }
@@ -63,7 +63,7 @@ public sealed class StoredActivityEvent
     /// <param name="activityEvent">The processed event (it has an id).</param>
     /// <returns>The row.</returns>
     /// <exception cref="ArgumentException">The event has no id: it was not processed.</exception>
-    public static StoredActivityEvent FromActivityEvent(ActivityEvent activityEvent)
+    public static StoredActivityLogEvent FromActivityLogEvent(ActivityLogEvent activityEvent)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
         if (activityEvent.Id == Guid.Empty)
@@ -73,7 +73,7 @@ public sealed class StoredActivityEvent
 
         var actor = activityEvent.Actor;
         var resource = activityEvent.Resource;
-        return new StoredActivityEvent
+        return new StoredActivityLogEvent
         {
             Id = activityEvent.Id,
             AccountId = activityEvent.AccountId,
@@ -97,14 +97,14 @@ public sealed class StoredActivityEvent
 
     /// <summary>Reads the row back as an event, as the pipeline left it.</summary>
     /// <returns>The event.</returns>
-    public ActivityEvent ToActivityEvent()
+    public ActivityLogEvent ToActivityLogEvent()
     {
         ActivityActor actor = ActorType == ActivityActorTypes.Unknown
             ? ActivityActor.Unknown
             : ActorIdIsNumber && long.TryParse(ActorId, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long number)
                 ? new ActivityActor(ActorType, number, ActorName)
                 : new ActivityActor(ActorType, ActorId, ActorName);
-        return new ActivityEvent
+        return new ActivityLogEvent
         {
             Id = Id,
             Name = Name,

@@ -2,7 +2,7 @@ namespace ActivityLog;
 
 /// <summary>Where an activity came from: client address, user agent, how the actor authenticated, and a correlation id.</summary>
 /// <remarks>All values are redacted by the pipeline like <c>changes</c> before a sink sees them.</remarks>
-public sealed record ActivityContext
+public sealed record ActivityRequestContext
 {
     /// <summary>The client's IP address, for example <c>203.0.113.7</c>.</summary>
     public string? IpAddress { get; init; }
@@ -22,7 +22,7 @@ public sealed record ActivityContext
     /// <summary>Returns a copy in which every value this one leaves empty is taken from <paramref name="fallback"/>.</summary>
     /// <param name="fallback">The context to fill gaps from, or <see langword="null"/>.</param>
     /// <returns>The merged context.</returns>
-    public ActivityContext MergeWith(ActivityContext? fallback) => fallback is null ? this : new ActivityContext
+    public ActivityRequestContext MergeWith(ActivityRequestContext? fallback) => fallback is null ? this : new ActivityRequestContext
     {
         IpAddress = IpAddress ?? fallback.IpAddress,
         UserAgent = UserAgent ?? fallback.UserAgent,

@@ -1,4 +1,5 @@
-namespace ActivityLog.Delivery;
+using ActivityLog.Extensibility;
+namespace ActivityLog.Extensibility;
 
 /// <summary>A batch claimed from an <see cref="IActivityOutbox"/>: the same id and events on every attempt.</summary>
 public sealed class ActivityOutboxBatch
@@ -9,7 +10,7 @@ public sealed class ActivityOutboxBatch
     /// <param name="attempt">The number of earlier failed attempts.</param>
     /// <param name="events">The events, oldest first.</param>
     /// <param name="leaseExpiresAt">When the lease of this claim runs out.</param>
-    public ActivityOutboxBatch(Guid id, string destination, int attempt, IReadOnlyList<ActivityEvent> events, DateTimeOffset leaseExpiresAt)
+    public ActivityOutboxBatch(Guid id, string destination, int attempt, IReadOnlyList<ActivityLogEvent> events, DateTimeOffset leaseExpiresAt)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ArgumentNullException.ThrowIfNull(events);
@@ -31,7 +32,7 @@ public sealed class ActivityOutboxBatch
     public int Attempt { get; }
 
     /// <summary>The events, oldest first.</summary>
-    public IReadOnlyList<ActivityEvent> Events { get; }
+    public IReadOnlyList<ActivityLogEvent> Events { get; }
 
     /// <summary>When the lease of this claim runs out; finish (complete, retry later or dead-letter) before it.</summary>
     public DateTimeOffset LeaseExpiresAt { get; }

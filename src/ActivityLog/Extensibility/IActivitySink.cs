@@ -1,4 +1,4 @@
-namespace ActivityLog;
+namespace ActivityLog.Extensibility;
 
 /// <summary>
 /// Where processed activities go: a store, a webhook emitter, a test capture. Register one with
@@ -8,11 +8,11 @@ namespace ActivityLog;
 /// <para>
 /// The contract is deliberately small. The core owns queueing, batching, retry with back-off and shutdown: a sink
 /// writes the batch it is given and lets exceptions propagate; the whole batch is then retried, so a sink must be
-/// idempotent on <see cref="ActivityEvent.Id"/> or accept duplicates. Events arrive redacted and described.
+/// idempotent on <see cref="ActivityLogEvent.Id"/> or accept duplicates. Events arrive redacted and described.
 /// </para>
 /// <para>
 /// When a batch fails because of what an event holds (a value the store cannot hold, a constraint the row breaks) rather
-/// than because the sink is unavailable, throw <see cref="ActivityEventRejectedException"/>: the core then splits the
+/// than because the sink is unavailable, throw <see cref="ActivityLogEventRejectedException"/>: the core then splits the
 /// batch until that event is alone, writes the rest, and puts the event into the <see cref="IActivityQuarantine"/>,
 /// instead of retrying and finally dropping the whole batch.
 /// </para>
@@ -28,5 +28,5 @@ public interface IActivitySink
     /// <param name="batch">The events, oldest first; never empty.</param>
     /// <param name="cancellationToken">Cancelled when the host stops and the drain timeout has passed.</param>
     /// <returns>A task that completes when the batch is durable (or delivered) as far as this sink promises.</returns>
-    Task WriteBatchAsync(IReadOnlyList<ActivityEvent> batch, CancellationToken cancellationToken);
+    Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken);
 }

@@ -5,11 +5,11 @@ namespace ActivityLog;
 /// normalization, redaction, description. The queued path calls it from the dispatcher; a store that records
 /// inside the host's transaction calls it inline.
 /// </summary>
-public interface IActivityEventProcessor
+internal interface IActivityLogEventProcessor
 {
     /// <summary>Processes events in place and removes those whose account is not enabled.</summary>
     /// <param name="events">The events; on return, only the ones to record, processed.</param>
     /// <param name="cancellationToken">Cancelled on shutdown.</param>
     /// <returns>A task that completes when every event is processed.</returns>
-    ValueTask ProcessAsync(IList<ActivityEvent> events, CancellationToken cancellationToken);
+    ValueTask ProcessAsync(IList<ActivityLogEvent> events, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
-namespace ActivityLog.Delivery;
+using ActivityLog.Extensibility;
+namespace ActivityLog.Extensibility;
 
 /// <summary>A batch that will not be attempted again unless redelivered (<see cref="IActivityOutbox.RedeliverAsync"/>).</summary>
 /// <param name="BatchId">The batch id (the same id is used when it is redelivered).</param>
