@@ -118,6 +118,11 @@ internal sealed class ActivityLogRulesValidator : IValidateOptions<ActivityLogOp
             failures.Add("ActivityLog:SinkRetry:MaxDelay must not be shorter than ActivityLog:SinkRetry:Delay.");
         }
 
+        if (options.MissingAccount is { } missingAccount && !Enum.IsDefined(missingAccount))
+        {
+            failures.Add("ActivityLog:MissingAccount is not a known mode (Allow, Drop or Throw).");
+        }
+
         try
         {
             _ = new ActivityDescriptionFormatter(options.Descriptions);

@@ -24,7 +24,7 @@ internal sealed class ActivityLogMetrics
         var meter = meterFactory.Create(MeterName);
         _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
         _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
-        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed.");
+        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed, missing_account.");
         _gated = meter.CreateCounter<long>("activitylog.events.gated", "{event}", "Events not recorded because their account is not enabled.");
         _sinkFailures = meter.CreateCounter<long>("activitylog.sink.failures", "{attempt}", "Failed sink attempts, per sink.");
         _quarantined = meter.CreateCounter<long>("activitylog.events.quarantined", "{event}", "Events a sink rejected for good, kept in the quarantine, per sink.");
@@ -67,4 +67,5 @@ internal static class DropReasons
     public const string SinkQueueFull = "sink_queue_full";
     public const string QuarantineFull = "quarantine_full";
     public const string QuarantineFailed = "quarantine_failed";
+    public const string MissingAccount = "missing_account";
 }
