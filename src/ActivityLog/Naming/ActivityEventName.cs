@@ -28,9 +28,8 @@ internal static class ActivityEventName
     public const string SegmentGrammar =
         "lower snake_case: a lowercase letter followed by lowercase letters, digits or underscores (such as user or api_token)";
 
-    /// <summary>Whether <paramref name="value"/> is one segment (a resource or actor type) of at most <paramref name="maxLength"/> characters.</summary>
-    public static bool IsSegment(string? value, int maxLength = ActivityLimits.MaxTypeLength) =>
-        !string.IsNullOrEmpty(value) && value.Length <= maxLength && DescribeSegments(value, 1) is null;
+    /// <summary>Whether <paramref name="value"/> is a valid resource or actor type: one segment of at most <see cref="ActivityLimits.MaxTypeLength"/> characters.</summary>
+    public static bool IsSegment(string? value) => DescribeType(value) is null;
 
     /// <summary>Why <paramref name="type"/> is not a valid resource or actor type, or <see langword="null"/> when it is.</summary>
     public static string? DescribeType(string? type)
