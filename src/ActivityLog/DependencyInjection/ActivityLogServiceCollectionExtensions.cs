@@ -79,8 +79,14 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton<ActivityOutboxSignal>();
         services.TryAddSingleton(sp => new SensitiveFieldRedactor(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Redaction));
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
-        services.TryAddSingleton(sp => new ActivityValueNormalizer(
-            sp.GetRequiredService<SensitiveFieldRedactor>().Mask, sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Limits));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value;
+            var maskedWhole = new MaskedWholeValues(
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.Redaction"), sp.GetRequiredService<ActivityLogMetrics>());
+            return new ActivityValueNormalizer(
+                sp.GetRequiredService<SensitiveFieldRedactor>().Mask, options.Limits, new Dictionary<Type, PlainObjectShape>(options.Redaction.PlainObjects), maskedWhole);
+        });
         services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
         services.TryAddSingleton<ActivityIdGenerator>();
         services.TryAddSingleton(sp => new ActivityLogMetrics(

@@ -18,6 +18,7 @@ internal sealed class ActivityLogMetrics
     private readonly Counter<long> _sinkFailures;
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _repaired;
+    private readonly Counter<long> _maskedWhole;
 
     public ActivityLogMetrics(IMeterFactory meterFactory, Func<int> queueDepth)
     {
@@ -29,6 +30,7 @@ internal sealed class ActivityLogMetrics
         _sinkFailures = meter.CreateCounter<long>("activitylog.sink.failures", "{attempt}", "Failed sink attempts, per sink.");
         _quarantined = meter.CreateCounter<long>("activitylog.events.quarantined", "{event}", "Events a sink rejected for good, kept in the quarantine, per sink.");
         _repaired = meter.CreateCounter<long>("activitylog.values.repaired", "{value}", "Values of events not recorded through Record (captured changes) that were repaired or cut to be storable.");
+        _maskedWhole = meter.CreateCounter<long>("activitylog.values.masked_whole", "{value}", "Plain objects written as the redaction mask whole because their members cannot be inspected (trimmed or native AOT app, type not registered with AddSensitiveProperties<T>()).");
         meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
     }
 
@@ -52,6 +54,9 @@ internal sealed class ActivityLogMetrics
     public void Quarantined(string sink) => _quarantined.Add(1, new KeyValuePair<string, object?>("sink", sink));
 
     public void Repaired(int count) => _repaired.Add(count);
+
+    /// <summary>Counted at Record, but only for a value that fails closed: never on the path of a well-formed event.</summary>
+    public void MaskedWhole() => _maskedWhole.Add(1);
 
     public void SinkFailed(string sink) => _sinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
 }
