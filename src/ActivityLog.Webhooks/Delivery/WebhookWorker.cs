@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.Channels;
+using ActivityLog.Diagnostics;
 using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Internal;
 using ActivityLog.Webhooks.Signing;
@@ -90,6 +91,7 @@ internal sealed class WebhookWorker
     /// </summary>
     public async Task RunAsync(Func<bool> draining, CancellationToken stopping, CancellationToken abort)
     {
+        ActivityLogTracing.DetachFromCaller();
         try
         {
             await RunLoopAsync(draining, stopping, abort).ConfigureAwait(false);
@@ -215,7 +217,10 @@ internal sealed class WebhookWorker
 
         var body = _body.WrittenMemory;
 
+        // One span per attempt (the HTTP client's own span nests under it): where to, how big, what came back.
+        using var span = StartAttemptSpan(batch, webhookId);
         var outcome = await SendAsync(webhookId, body, abort).ConfigureAwait(false);
+        TagOutcome(span, outcome, batch.Attempt + 1 >= _delays.Count);
         var now = _time.GetUtcNow();
         switch (outcome.Kind)
         {
@@ -274,6 +279,50 @@ internal sealed class WebhookWorker
                 Log.Retrying(_logger, _endpoint.Name, batch.Attempt + 1, webhookId, batch.Events.Count, outcome.Reason, retryAt);
                 _metrics.Retrying(_endpoint.Name);
                 return;
+        }
+    }
+
+    private System.Diagnostics.Activity? StartAttemptSpan(ActivityOutboxBatch batch, string webhookId)
+    {
+        var span = ActivityLogTracing.Source.StartActivity(ActivityLogTracing.WebhookAttemptSpan, System.Diagnostics.ActivityKind.Internal);
+        if (span is not null)
+        {
+            // The host and port only: a URL's path or query may carry a token.
+            span.SetTag(ActivityLogTracing.EndpointTag, _endpoint.Name);
+            span.SetTag(ActivityLogTracing.ServerAddressTag, _endpoint.Url.IdnHost);
+            span.SetTag(ActivityLogTracing.ServerPortTag, _endpoint.Url.Port);
+            span.SetTag(ActivityLogTracing.BatchSizeTag, batch.Events.Count);
+            span.SetTag(ActivityLogTracing.AttemptTag, batch.Attempt + 1);
+            span.SetTag("activitylog.webhook.id", webhookId);
+        }
+
+        return span;
+    }
+
+    private static void TagOutcome(System.Diagnostics.Activity? span, Outcome outcome, bool lastAttempt)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        if (outcome.Status > 0)
+        {
+            span.SetTag(ActivityLogTracing.HttpStatusTag, outcome.Status);
+        }
+
+        string result = outcome.Kind switch
+        {
+            OutcomeKind.Delivered => "delivered",
+            OutcomeKind.Gone => "gone",
+            OutcomeKind.Permanent => "dead_lettered",
+            _ => lastAttempt ? "dead_lettered" : "retry",
+        };
+        span.SetTag(ActivityLogTracing.OutcomeTag, result);
+        if (outcome.Kind != OutcomeKind.Delivered)
+        {
+            span.SetTag(ActivityLogTracing.ErrorTypeTag, outcome.MetricReason);
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.MetricReason);
         }
     }
 
