@@ -17,7 +17,7 @@ namespace ActivityLog.Webhooks.Delivery;
 /// Delivers one endpoint's batches from the outbox: claim, sign, send, then complete, retry later or dead-letter.
 /// One worker per endpoint, so a slow or dead endpoint holds back only itself.
 /// </summary>
-internal sealed class WebhookWorker
+internal sealed partial class WebhookWorker
 {
     private static readonly TimeSpan OutboxFailureDelay = TimeSpan.FromSeconds(5);
 
@@ -279,50 +279,6 @@ internal sealed class WebhookWorker
                 Log.Retrying(_logger, _endpoint.Name, batch.Attempt + 1, webhookId, batch.Events.Count, outcome.Reason, retryAt);
                 _metrics.Retrying(_endpoint.Name);
                 return;
-        }
-    }
-
-    private System.Diagnostics.Activity? StartAttemptSpan(ActivityOutboxBatch batch, string webhookId)
-    {
-        var span = ActivityLogTracing.Source.StartActivity(ActivityLogTracing.WebhookAttemptSpan, System.Diagnostics.ActivityKind.Internal);
-        if (span is not null)
-        {
-            // The host and port only: a URL's path or query may carry a token.
-            span.SetTag(ActivityLogTracing.EndpointTag, _endpoint.Name);
-            span.SetTag(ActivityLogTracing.ServerAddressTag, _endpoint.Url.IdnHost);
-            span.SetTag(ActivityLogTracing.ServerPortTag, _endpoint.Url.Port);
-            span.SetTag(ActivityLogTracing.BatchSizeTag, batch.Events.Count);
-            span.SetTag(ActivityLogTracing.AttemptTag, batch.Attempt + 1);
-            span.SetTag("activitylog.webhook.id", webhookId);
-        }
-
-        return span;
-    }
-
-    private static void TagOutcome(System.Diagnostics.Activity? span, Outcome outcome, bool lastAttempt)
-    {
-        if (span is null)
-        {
-            return;
-        }
-
-        if (outcome.Status > 0)
-        {
-            span.SetTag(ActivityLogTracing.HttpStatusTag, outcome.Status);
-        }
-
-        string result = outcome.Kind switch
-        {
-            OutcomeKind.Delivered => "delivered",
-            OutcomeKind.Gone => "gone",
-            OutcomeKind.Permanent => "dead_lettered",
-            _ => lastAttempt ? "dead_lettered" : "retry",
-        };
-        span.SetTag(ActivityLogTracing.OutcomeTag, result);
-        if (outcome.Kind != OutcomeKind.Delivered)
-        {
-            span.SetTag(ActivityLogTracing.ErrorTypeTag, outcome.MetricReason);
-            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.MetricReason);
         }
     }
 

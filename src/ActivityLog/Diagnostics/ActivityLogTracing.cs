@@ -19,6 +19,7 @@ internal static class ActivityLogTracing
     public const string OutcomeTag = "activitylog.outcome";
     public const string EndpointTag = "activitylog.webhook.endpoint";
     public const string AttemptTag = "activitylog.webhook.attempt";
+    public const string WebhookIdTag = "activitylog.webhook.id";
     public const string ErrorTypeTag = "error.type";
     public const string ServerAddressTag = "server.address";
     public const string ServerPortTag = "server.port";
