@@ -79,7 +79,7 @@ public interface IActivityOutbox
     /// <summary>
     /// The destination's backlog: pending events, when the oldest was added, and dead letters. Read by the health check
     /// (<c>AddHealthChecks().AddActivityLog()</c>). The default answers from <see cref="CountPendingAsync"/> and
-    /// <see cref="ListDeadLettersAsync"/> (at most 1,000 dead letters counted, no age); outboxes override it with one query.
+    /// <see cref="ListDeadLettersAsync"/> (at most 1,000 dead letters counted, no age); the EF Core and in-memory outboxes answer it in full.
     /// </summary>
     /// <param name="destination">The destination.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
