@@ -9,7 +9,7 @@ namespace ActivityLog.Internal;
 /// </summary>
 internal sealed class ActivityLogMetrics
 {
-    public const string MeterName = "ActivityLog";
+    public const string MeterName = ActivityLogDiagnostics.MeterName;
 
     private readonly Counter<long> _processed;
     private readonly Counter<long> _delivered;
