@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 
@@ -41,10 +42,12 @@ public sealed class ActivityLogHttpOptions
     /// (empty rather than pre-filled because configuration binding appends to a list instead of replacing it).
     /// </summary>
     /// <value>Empty: <see cref="ClaimTypes.NameIdentifier"/>, then <c>sub</c>.</value>
+    [Required]
     public IList<string> ActorIdClaimTypes { get; set; } = [];
 
     /// <summary>The claim types holding the actor's display name, tried in order. Empty means <see cref="DefaultActorNameClaimTypes"/>.</summary>
     /// <value>Empty: <see cref="ClaimTypes.Name"/>, then <c>name</c>, then the identity's name.</value>
+    [Required]
     public IList<string> ActorNameClaimTypes { get; set; } = [];
 
     /// <summary>
@@ -59,6 +62,7 @@ public sealed class ActivityLogHttpOptions
     /// name) whose callers are API tokens: their actor type is <c>api_token</c>. Compared case-insensitively.
     /// </summary>
     /// <value>Empty: every authenticated caller is a <c>user</c> unless <see cref="ActorTypeClaimType"/> says otherwise.</value>
+    [Required]
     public IList<string> ApiTokenAuthenticationTypes { get; set; } = [];
 
     /// <summary>
@@ -99,6 +103,7 @@ public sealed class ActivityLogHttpOptions
     /// Empty means <see cref="DefaultAuthMethodClaimTypes"/>.
     /// </summary>
     /// <value>Empty: <c>auth_method</c>, then <c>amr</c>, then <see cref="ClaimTypes.AuthenticationMethod"/>.</value>
+    [Required]
     public IList<string> AuthMethodClaimTypes { get; set; } = [];
 
     /// <summary>Whether the identity's authentication type (the scheme, such as <c>Cookies</c>) is the auth method when no claim names one.</summary>

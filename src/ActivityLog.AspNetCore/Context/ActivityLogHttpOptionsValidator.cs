@@ -2,7 +2,11 @@ using Microsoft.Extensions.Options;
 
 namespace ActivityLog.AspNetCore.Context;
 
-/// <summary>Validates <see cref="ActivityLogHttpOptions"/> at start: no empty claim type, header or route value name, and some way to find the account.</summary>
+/// <summary>Validates the DataAnnotations attributes of <see cref="ActivityLogHttpOptions"/> at start (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class ActivityLogHttpOptionsValidator : IValidateOptions<ActivityLogHttpOptions>;
+
+/// <summary>Validates what attributes cannot express: no empty claim type, header or route value name, and some way to find the account.</summary>
 internal sealed class ActivityLogHttpOptionsRulesValidator : IValidateOptions<ActivityLogHttpOptions>
 {
     public ValidateOptionsResult Validate(string? name, ActivityLogHttpOptions options)
@@ -19,7 +23,7 @@ internal sealed class ActivityLogHttpOptionsRulesValidator : IValidateOptions<Ac
         CheckName(failures, nameof(options.AccountHeader), options.AccountHeader);
         if (options.AccountResolver is null && options.AccountClaimType is null && options.AccountRouteValue is null && options.AccountHeader is null)
         {
-            failures.Add("ActivityLogHttpOptions names no way to find the account: set AccountResolver, AccountClaimType, AccountRouteValue or AccountHeader.");
+            failures.Add($"{ActivityLogHttpOptions.SectionName} names no way to find the account: set AccountResolver, AccountClaimType, AccountRouteValue or AccountHeader.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -27,9 +31,10 @@ internal sealed class ActivityLogHttpOptionsRulesValidator : IValidateOptions<Ac
 
     private static void CheckList(List<string> failures, string name, IList<string>? values)
     {
-        if (values is null || values.Any(string.IsNullOrWhiteSpace))
+        // Null is [Required]'s failure.
+        if (values is not null && values.Any(string.IsNullOrWhiteSpace))
         {
-            failures.Add($"ActivityLogHttpOptions.{name} must not be null or hold an empty entry.");
+            failures.Add($"{ActivityLogHttpOptions.SectionName}:{name} must not hold an empty entry.");
         }
     }
 
@@ -37,7 +42,7 @@ internal sealed class ActivityLogHttpOptionsRulesValidator : IValidateOptions<Ac
     {
         if (value is not null && string.IsNullOrWhiteSpace(value))
         {
-            failures.Add($"ActivityLogHttpOptions.{name} must be null (not used) or a non-empty name.");
+            failures.Add($"{ActivityLogHttpOptions.SectionName}:{name} must be null (not used) or a non-empty name.");
         }
     }
 }

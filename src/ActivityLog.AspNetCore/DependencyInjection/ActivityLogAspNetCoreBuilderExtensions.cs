@@ -72,6 +72,8 @@ public static class ActivityLogAspNetCoreBuilderExtensions
         }
 
         services.AddOptions<ActivityLogHttpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogHttpOptions>>(
+            new ConfigurationPathValidator<ActivityLogHttpOptions>(new ActivityLogHttpOptionsValidator(), ActivityLogHttpOptions.SectionName)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogHttpOptions>, ActivityLogHttpOptionsRulesValidator>());
         services.TryAddSingleton<ActivityHttpContextReader>();
 

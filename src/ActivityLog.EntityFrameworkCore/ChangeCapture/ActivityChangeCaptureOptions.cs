@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ActivityLog.EntityFrameworkCore;
 
 /// <summary>How automatic change capture and transactional recording behave inside the host's <c>SaveChanges</c>.</summary>
-/// <remarks>Configure with <c>services.Configure&lt;ActivityChangeCaptureOptions&gt;(o =&gt; …)</c>; read once per <c>SaveChanges</c>.</remarks>
+/// <remarks>Configure with <c>services.Configure&lt;ActivityChangeCaptureOptions&gt;(o =&gt; …)</c>; validated when the host starts; read once per <c>SaveChanges</c>.</remarks>
 public sealed class ActivityChangeCaptureOptions
 {
     /// <summary>
@@ -11,6 +13,7 @@ public sealed class ActivityChangeCaptureOptions
     /// with it like any row: the save throws and nothing is committed.
     /// </summary>
     /// <value><see cref="ActivityCaptureFailureBehavior.FailSaveChanges"/>.</value>
+    [EnumDataType(typeof(ActivityCaptureFailureBehavior))]
     public ActivityCaptureFailureBehavior OnFailure { get; set; } = ActivityCaptureFailureBehavior.FailSaveChanges;
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 
@@ -12,7 +13,8 @@ internal static class ChangeCaptureRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<ActivityChangeCaptureOptions>();
+        services.AddOptions<ActivityChangeCaptureOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityChangeCaptureOptions>, ActivityChangeCaptureOptionsValidator>());
         services.TryAddSingleton<ActivityLogSaveChangesInterceptor>();
 
         // ConfigureDbContext composes with whichever of AddDbContext, AddDbContextFactory, AddDbContextPool or

@@ -8,6 +8,7 @@ using ActivityLog.EntityFrameworkCore.Reading;
 using ActivityLog.EntityFrameworkCore.Schema;
 using ActivityLog.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,34 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
         OutboxRegistration.Add<TContext>(builder);
         QuarantineRegistration.Add<TContext>(builder);
         return builder;
+    }
+
+    /// <summary>
+    /// Stores the activity log in the host's own <typeparamref name="TContext"/>, as
+    /// <see cref="AddEntityFrameworkStore{TContext}(ActivityLogBuilder, Action{ActivityLogStoreOptions}?)"/> does, with the
+    /// store options bound from a configuration section (conventionally <see cref="ActivityLogStoreOptions.SectionName"/>),
+    /// then adjusted by <paramref name="configure"/>. Binding is source-generated (no reflection).
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// // appsettings.json: { "ActivityLog": { "Store": { "MaxPageSize": 200, "RetentionPeriod": "365.00:00:00" } } }
+    /// services.AddActivityLog(configuration.GetSection("ActivityLog"))
+    ///     .AddEntityFrameworkStore&lt;AppDbContext&gt;(configuration.GetSection(ActivityLogStoreOptions.SectionName));
+    /// </code>
+    /// </example>
+    /// <typeparam name="TContext">The host's context.</typeparam>
+    /// <param name="builder">The ActivityLog builder.</param>
+    /// <param name="configuration">The section holding <see cref="ActivityLogStoreOptions"/>.</param>
+    /// <param name="configure">Adjusts the options in code after binding, or <see langword="null"/>.</param>
+    /// <returns>The builder.</returns>
+    public static ActivityLogBuilder AddEntityFrameworkStore<TContext>(
+        this ActivityLogBuilder builder, IConfiguration configuration, Action<ActivityLogStoreOptions>? configure = null)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<ActivityLogStoreOptions>().Bind(configuration);
+        return builder.AddEntityFrameworkStore<TContext>(configure);
     }
 
     /// <summary>

@@ -8,11 +8,12 @@ namespace Microsoft.EntityFrameworkCore;
 public static class ActivityLogModelBuilderExtensions
 {
     /// <summary>
-    /// Maps <see cref="StoredActivityLogEvent"/> to the activity log table in this model, and the outbox tables
-    /// (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
-    /// that a delivery package such as webhooks sends from, and the quarantine table
-    /// (<see cref="ActivityLogModelOptions.QuarantineTableName"/>) that keeps the events a sink rejected, so that
-    /// <c>dotnet ef migrations add</c> creates them with the host's own tables. Call it from <c>OnModelCreating</c>.
+    /// Maps <see cref="StoredActivityLogEvent"/> to the activity log table in this model, the quarantine table
+    /// (<see cref="ActivityLogModelOptions.QuarantineTableName"/>) that keeps the events a sink rejected, and, when a
+    /// delivery package such as webhooks is configured (<see cref="ActivityLogModelOptions.MapOutbox"/>), the outbox
+    /// tables (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
+    /// it sends from, so that <c>dotnet ef migrations add</c> creates them with the host's own tables. Call it from
+    /// <c>OnModelCreating</c>.
     /// </summary>
     /// <example>
     /// <code>
@@ -90,7 +91,12 @@ public static class ActivityLogModelBuilderExtensions
             options.ConfigureEntity?.Invoke(entity);
         });
 
-        ActivityLog.EntityFrameworkCore.Outbox.OutboxModel.Add(modelBuilder, options);
+        // The store's options extension marks the model when the host configured deliveries (OnModelCreating has no DI).
+        if (options.MapOutbox ?? modelBuilder.Model.FindAnnotation(ActivityLog.EntityFrameworkCore.Outbox.OutboxModelConvention.Annotation) is not null)
+        {
+            ActivityLog.EntityFrameworkCore.Outbox.OutboxModel.Add(modelBuilder, options);
+        }
+
         ActivityLog.EntityFrameworkCore.Quarantine.QuarantineModel.Add(modelBuilder, options);
         return modelBuilder;
     }

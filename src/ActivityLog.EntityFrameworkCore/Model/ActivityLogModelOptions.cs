@@ -23,8 +23,8 @@ public sealed class ActivityLogModelOptions
 
     /// <summary>
     /// The outbox deliveries table (one row per event waiting for a delivery destination, such as a webhook endpoint), in
-    /// the same schema; <see cref="DefaultOutboxTableName"/> by default. Always mapped, but written only when a delivery
-    /// package (webhooks) registers subscribers; empty otherwise.
+    /// the same schema; <see cref="DefaultOutboxTableName"/> by default. Mapped only with a delivery package (see
+    /// <see cref="MapOutbox"/>).
     /// </summary>
     public string OutboxTableName { get; set; } = DefaultOutboxTableName;
 
@@ -37,6 +37,18 @@ public sealed class ActivityLogModelOptions
     /// mapped; written only when a sink rejects an event.
     /// </summary>
     public string QuarantineTableName { get; set; } = DefaultQuarantineTableName;
+
+    /// <summary>
+    /// Whether the model maps the two outbox tables (<see cref="OutboxTableName"/>, <see cref="OutboxBatchTableName"/>).
+    /// <see langword="null"/> (the default) maps them when the context was configured by <c>AddEntityFrameworkStore</c>
+    /// in a host where a delivery package (webhooks) is added, and only then, so that <c>dotnet ef migrations add</c>
+    /// creates them exactly when they are used. <see langword="true"/> always maps them, for a context built outside
+    /// the host's service provider (an <c>IDesignTimeDbContextFactory</c>, a context constructed by hand) that must
+    /// carry them; <see langword="false"/> never does. A host with a delivery package whose context has no outbox tables
+    /// fails its first write with an error that says so.
+    /// </summary>
+    /// <value><see langword="null"/>: automatic.</value>
+    public bool? MapOutbox { get; set; }
 
     /// <summary>The schema of all four tables, or <see langword="null"/> for the model's default schema.</summary>
     public string? Schema { get; set; }

@@ -555,12 +555,8 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
 
     private static TContext Mapped(TContext context)
     {
-        if (!OutboxWriter.IsMapped(context.Model))
-        {
-            throw new InvalidOperationException(
-                $"The model of {typeof(TContext).Name} has no outbox tables: call modelBuilder.AddActivityLog() in its OnModelCreating (it maps them) and add a migration.");
-        }
-
+        // One check and one message for every outbox path (writes and claims).
+        OutboxWriter.EnsureMapped(context);
         return context;
     }
 

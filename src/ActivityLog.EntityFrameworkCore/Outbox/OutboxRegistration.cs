@@ -1,5 +1,6 @@
 using ActivityLog.Extensibility;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,5 +18,22 @@ internal static class OutboxRegistration
         services.TryAddSingleton<OutboxWriter>();
         // TryAdd: the first store registered holds the outbox, as it serves the reader.
         services.TryAddSingleton<IActivityOutbox, EntityFrameworkActivityOutbox<TContext>>();
+
+        // The outbox tables enter the host's model only when deliveries are configured: a delivery package's marker, or
+        // subscribers registered by hand. The container is fixed when options are built, so this is the host's final
+        // say, at run time and when dotnet ef builds the host from Program.cs alike.
+        services.ConfigureDbContext<TContext>(
+            static (provider, options) =>
+            {
+                if (DeliveriesConfigured(provider))
+                {
+                    ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new OutboxModelExtension());
+                }
+            },
+            ServiceLifetime.Singleton);
     }
+
+    /// <summary>Whether a delivery package is added or an <see cref="IActivityOutboxSubscriber"/> registered.</summary>
+    internal static bool DeliveriesConfigured(IServiceProvider provider) =>
+        provider.GetService<ActivityDeliveryMarker>() is not null || provider.GetRequiredService<OutboxWriter>().HasSubscribers;
 }

@@ -84,8 +84,10 @@ internal sealed class OutboxWriter
         if (!IsMapped(context.Model))
         {
             throw new InvalidOperationException(
-                $"Outbox subscribers are registered (a delivery package such as webhooks), but the model of {context.GetType().Name} has no outbox tables: " +
-                "call modelBuilder.AddActivityLog() in its OnModelCreating (it maps them) and add a migration.");
+                $"Deliveries are configured (a delivery package such as webhooks, or outbox subscribers), but the model of {context.GetType().Name} has no outbox tables: " +
+                "call modelBuilder.AddActivityLog() in its OnModelCreating (it maps them when the context comes from the service provider " +
+                "where AddEntityFrameworkStore and the delivery package were added; a context built by hand or by an IDesignTimeDbContextFactory " +
+                "needs AddActivityLog(o => o.MapOutbox = true)) and add a migration.");
         }
     }
 

@@ -21,8 +21,7 @@ internal static class ReaderRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IActivityLogReader, EntityFrameworkActivityLogReader<TContext>>();
         services.TryAddSingleton<IActivityLogRetention, EntityFrameworkActivityLogRetention<TContext>>();
-        services.AddOptions<ActivityLogStoreOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogStoreOptions>, RetentionOptionsValidator>());
+        // The retention settings are validated with the other store options (StoreRegistration).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityLogRetentionService>());
     }
 }

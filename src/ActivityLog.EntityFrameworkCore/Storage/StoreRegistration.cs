@@ -16,7 +16,8 @@ internal static class StoreRegistration
 
         // Bad store options fail the host's start, not the first read or retention run.
         services.AddOptions<ActivityLogStoreOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogStoreOptions>, ActivityLogStoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogStoreOptions>>(
+            new ConfigurationPathValidator<ActivityLogStoreOptions>(new ActivityLogStoreOptionsValidator(), ActivityLogStoreOptions.SectionName)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogStoreOptions>, ActivityLogStoreRulesValidator>());
 
         builder.AddSink<EntityFrameworkActivitySink<TContext>>();

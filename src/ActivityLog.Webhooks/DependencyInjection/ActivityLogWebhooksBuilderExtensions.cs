@@ -80,6 +80,8 @@ public static class ActivityLogWebhooksBuilderExtensions
         {
             options.ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityWebhookOptions>, ActivityWebhookOptionsValidator>());
+            // Tells a store that deliveries are configured (it maps its outbox tables), endpoints or not.
+            services.TryAddSingleton<ActivityDeliveryMarker>();
             services.AddMetrics();
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<WebhookMetrics>();

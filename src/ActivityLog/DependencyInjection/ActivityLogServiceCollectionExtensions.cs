@@ -70,7 +70,9 @@ public static class ActivityLogServiceCollectionExtensions
         services.AddLogging();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogOptionsValidator>());
+        // The attributes (source-generated, failures named by configuration path), then the cross-field rules.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>>(
+            new ConfigurationPathValidator<ActivityLogOptions>(new ActivityLogOptionsValidator(), ActivityLogOptions.SectionName)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogRulesValidator>());
 
         services.TryAddSingleton<ActivityQueue>();
@@ -104,57 +106,5 @@ public static class ActivityLogServiceCollectionExtensions
         public Task StartAsync(CancellationToken cancellationToken) => dispatcher.StartAsync(cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => dispatcher.StopAsync(cancellationToken);
-    }
-}
-
-/// <summary>Fails the start when a description template or a redaction rule is malformed.</summary>
-internal sealed class ActivityLogRulesValidator : IValidateOptions<ActivityLogOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ActivityLogOptions options)
-    {
-        var failures = new List<string>();
-        CheckRange(failures, "QueueFullTimeout", options.QueueFullTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
-        CheckRange(failures, "BatchDelay", options.BatchDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        CheckRange(failures, "ShutdownTimeout", options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckRange(failures, "SinkQueueFullTimeout", options.SinkQueueFullTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        CheckRange(failures, "SinkRetry:Delay", options.SinkRetry.Delay, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckRange(failures, "SinkRetry:MaxDelay", options.SinkRetry.MaxDelay, TimeSpan.Zero, TimeSpan.FromDays(1));
-        if (options.SinkRetry.MaxDelay < options.SinkRetry.Delay)
-        {
-            failures.Add("ActivityLog:SinkRetry:MaxDelay must not be shorter than ActivityLog:SinkRetry:Delay.");
-        }
-
-        if (options.MissingAccount is { } missingAccount && !Enum.IsDefined(missingAccount))
-        {
-            failures.Add("ActivityLog:MissingAccount is not a known mode (Allow, Drop or Throw).");
-        }
-
-        try
-        {
-            _ = new ActivityDescriptionFormatter(options.Descriptions);
-        }
-        catch (ArgumentException exception)
-        {
-            failures.Add($"ActivityLog:Descriptions: {exception.Message}");
-        }
-
-        try
-        {
-            _ = new SensitiveFieldRedactor(options.Redaction);
-        }
-        catch (ArgumentException exception)
-        {
-            failures.Add($"ActivityLog:Redaction: {exception.Message}");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void CheckRange(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add($"ActivityLog:{name} is {value}; it must be between {min} and {max}.");
-        }
     }
 }

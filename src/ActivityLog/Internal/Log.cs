@@ -39,6 +39,6 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Error, "ActivityLog could not process event {EventId} ({EventName}); it is counted as dropped (pipeline_failed) and the rest of its batch goes on.")]
     public static partial void EventProcessingFailed(ILogger logger, Exception exception, Guid eventId, string eventName);
 
-    [LoggerMessage(13, LogLevel.Warning, "ActivityLog dropped {Count} event(s) without an account, such as {EventName} by a {ActorType} actor: this host requires an account on every event (ActivityLog:MissingAccount). Pass accountId to Record, make sure the request names the account (its claim, route value or header), or set MissingAccount to Allow.")]
+    [LoggerMessage(1013, LogLevel.Warning, "ActivityLog dropped {Count} event(s) without an account, such as {EventName} by a {ActorType} actor: this host requires an account on every event (ActivityLog:MissingAccount). Pass accountId to Record, make sure the request names the account (its claim, route value or header), or set MissingAccount to Allow.")]
     public static partial void MissingAccountDropped(ILogger logger, int count, string eventName, string actorType);
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using ActivityLog.Extensibility;
 using ActivityLog.Formatting;
 using ActivityLog.Redaction;
@@ -22,10 +23,13 @@ public sealed class ActivityLogOptions
 
     /// <summary>What <c>Record</c> does when the queue is full.</summary>
     /// <value><see cref="ActivityQueueFullMode.Wait"/>: wait up to <see cref="QueueFullTimeout"/>, then drop and count.</value>
+    [EnumDataType(typeof(ActivityQueueFullMode))]
     public ActivityQueueFullMode QueueFullMode { get; set; } = ActivityQueueFullMode.Wait;
 
     /// <summary>With <see cref="ActivityQueueFullMode.Wait"/>, the longest <c>Record</c> blocks for room before it drops the event.</summary>
     /// <value>100 milliseconds. Between 1 ms and 1 minute.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan QueueFullTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The most events handed to the sinks in one batch.</summary>
@@ -38,10 +42,14 @@ public sealed class ActivityLogOptions
     /// Keeps the recording path free of a wake-up per event; <see cref="TimeSpan.Zero"/> sends at once.
     /// </summary>
     /// <value>20 milliseconds. Between 0 and 1 minute.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How long a graceful stop keeps draining the queue into the sinks before it gives up and counts the rest as dropped.</summary>
     /// <value>30 seconds (the host's own shutdown timeout may end it sooner). Between 0 and 1 hour.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -61,6 +69,8 @@ public sealed class ActivityLogOptions
     /// stalls without failing can hold back the other sinks.
     /// </summary>
     /// <value>1 second. Between 0 and 1 minute.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan SinkQueueFullTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How many rejected events the default in-memory <see cref="IActivityQuarantine"/> keeps; older ones are dropped and counted (<c>quarantine_full</c>).</summary>
@@ -80,6 +90,7 @@ public sealed class ActivityLogOptions
     /// that when it is told where the account comes from: a resolver, a claim, a route value or a header). Set it to
     /// choose explicitly.
     /// </value>
+    [EnumDataType(typeof(ActivityMissingAccountMode))]
     public ActivityMissingAccountMode? MissingAccount { get; set; }
 
     /// <summary>How a failing sink is retried.</summary>
@@ -132,14 +143,32 @@ public sealed class ActivitySinkRetryOptions
     public int MaxRetryAttempts { get; set; } = 10;
 
     /// <summary>The first back-off delay; it doubles per attempt.</summary>
-    /// <value>1 second.</value>
+    /// <value>1 second. Between 0 and 1 hour.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest back-off delay.</summary>
-    /// <value>1 minute.</value>
+    /// <value>1 minute. Between 0 and 1 day, and not shorter than <see cref="Delay"/>.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>Validates <see cref="ActivityLogOptions"/> at start (source-generated).</summary>
+/// <summary>
+/// Validates the DataAnnotations attributes of <see cref="ActivityLogOptions"/> at start, with those of
+/// <see cref="ActivitySinkRetryOptions"/> and <see cref="ActivityValueLimits"/> (source-generated). The cross-field
+/// rules are <see cref="ActivityLogRulesValidator"/>'s.
+/// </summary>
 [OptionsValidator]
 internal sealed partial class ActivityLogOptionsValidator : IValidateOptions<ActivityLogOptions>;
+
+/// <summary>Why a <c>[Range(typeof(TimeSpan), …)]</c> on an options property is safe to trim.</summary>
+internal static class TimeSpanRange
+{
+    /// <summary>
+    /// The source-generated <c>[OptionsValidator]</c> emits its own copy of the range check (parsing the bounds as
+    /// TimeSpan without a TypeConverter), so nothing reads the attribute through reflection.
+    /// </summary>
+    public const string Justification = "Checked by the source-generated options validator, which does not use the attribute's TypeConverter.";
+}

@@ -186,6 +186,19 @@ public sealed class ContextCaptureTests
     }
 
     [Fact]
+    public async Task A_missing_claim_type_list_and_an_empty_header_name_fail_the_start_naming_their_configuration_paths()
+    {
+        var start = () => StartAsync(http: o =>
+        {
+            o.ActorIdClaimTypes = null!;
+            o.AccountHeader = " ";
+        });
+        var failures = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures;
+        failures.Should().Contain(f => f.Contains("ActivityLog:AspNetCore:ActorIdClaimTypes", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("ActivityLog:AspNetCore:AccountHeader", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Options_bind_from_configuration()
     {
         var services = new ServiceCollection();

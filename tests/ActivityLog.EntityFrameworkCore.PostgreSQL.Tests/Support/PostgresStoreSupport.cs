@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using ActivityLog.Extensibility;
 using ActivityLog.Testing.Postgres;
+using ActivityLog.EntityFrameworkCore.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -30,6 +32,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     {
         var builder = new DbContextOptionsBuilder<TContext>();
         Configure(builder, log);
+        // The contexts built by hand here (table creation, row reads) are those of a host with a delivery package, as
+        // the outbox tests' hosts are: their model, and so the tables they create, include the outbox.
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new OutboxModelExtension());
         return builder.Options;
     }
 

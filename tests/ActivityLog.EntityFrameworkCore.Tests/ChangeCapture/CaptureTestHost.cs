@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ActivityLog.EntityFrameworkCore.Tests.ChangeCapture.Shop;
+using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using ActivityLog.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -62,7 +63,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
         configure?.Invoke(activityLog);
         services?.Invoke(builder.Services);
         var host = builder.Build();
-        await using (var context = new ShopContext(database.Options<ShopContext>()))
+        await using (var context = StoreTestSupport.NewContext<ShopContext>(database, host.Services))
         {
             await context.Database.EnsureCreatedAsync();
         }
@@ -77,7 +78,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
     /// <summary>Every stored activity row, oldest first, read on a fresh context.</summary>
     public async Task<List<StoredActivityLogEvent>> EventsAsync()
     {
-        await using var context = new ShopContext(Database.Options<ShopContext>());
+        await using var context = StoreTestSupport.NewContext<ShopContext>(Database, Services);
         var rows = await context.ActivityEvents.AsNoTracking().ToListAsync();
 
         // Ordered in memory: every test event carries the fake clock's time, and ids are time-ordered.
@@ -87,7 +88,7 @@ internal sealed class CaptureTestHost : IAsyncDisposable
     /// <summary>Reads business rows on a fresh context.</summary>
     public async Task<T> QueryAsync<T>(Func<ShopContext, Task<T>> query)
     {
-        await using var context = new ShopContext(Database.Options<ShopContext>());
+        await using var context = StoreTestSupport.NewContext<ShopContext>(Database, Services);
         return await query(context);
     }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using ActivityLog.EntityFrameworkCore.Tests.Schema;
+using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using ActivityLog.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -34,7 +35,23 @@ public sealed class MigrationSnapshotTests
 
         migration.MigrationCode.Should().Contain("migrationBuilder.CreateTable(").And.Contain("name: \"activity_events\"")
             .And.Contain("name: \"activity_quarantine\"").And.Contain("migrationBuilder.DropTable(");
+        migration.MigrationCode.Should().NotContain("activity_outbox", "no delivery package is configured");
         SnapshotAssert.Matches(Lines(migration.MigrationCode), $"migration.{provider}");
+    }
+
+    [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_migration_scaffolded_for_a_host_context_with_a_delivery_package_adds_the_outbox_tables(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider, "migration_deliveries");
+        await using var context = new MigrationHostContext(StoreTestSupport.OptionsWithDeliveries<MigrationHostContext>(database));
+
+        var migration = Scaffold(context, "AddActivityLog", "App");
+
+        migration.MigrationCode.Should().Contain("name: \"activity_events\"").And.Contain("name: \"activity_outbox\"")
+            .And.Contain("name: \"activity_outbox_batches\"").And.Contain("name: \"activity_quarantine\"");
+        // The mark that told the model about the deliveries stays out of the model snapshot.
+        migration.SnapshotCode.Should().NotContain("ActivityLog:");
+        SnapshotAssert.Matches(Lines(migration.MigrationCode), $"migration-with-deliveries.{provider}");
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

@@ -198,7 +198,7 @@ public sealed class OutboxClaimTests
     {
         await using var host = await CreateAsync(provider, new TestSubscriber(Destination));
         var events = await host.WriteAsync(3);
-        await using (var context = StoreTestSupport.NewContext<StoreTestContext>(host.Database))
+        await using (var context = StoreTestSupport.NewContext<StoreTestContext>(host.Database, host.Services))
         {
             var doomed = new[] { events[0].Id, events[2].Id };
             await context.Set<StoredActivityLogEvent>().Where(e => doomed.Contains(e.Id)).ExecuteDeleteAsync();

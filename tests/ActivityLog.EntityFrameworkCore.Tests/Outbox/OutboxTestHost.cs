@@ -48,8 +48,14 @@ internal sealed class OutboxTestHost : IAsyncDisposable
     public static async Task<OutboxTestHost> CreateAsync(DatabaseProvider provider, params IActivityOutboxSubscriber[] subscribers)
     {
         var database = await TestDatabase.CreateAsync(provider, "outbox");
-        await StoreTestSupport.CreateTablesAsync<StoreTestContext>(database);
-        return Create(database, ownsDatabase: true, subscribers);
+        var host = Create(database, ownsDatabase: true, subscribers);
+        // Through the host's own context, as dotnet ef builds it from Program.cs: with subscribers its model has the outbox.
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<StoreTestContext>().Database.EnsureCreatedAsync();
+        }
+
+        return host;
     }
 
     /// <summary>A second host on the same database (another app instance).</summary>
@@ -84,17 +90,17 @@ internal sealed class OutboxTestHost : IAsyncDisposable
         return events;
     }
 
-    /// <summary>Every outbox delivery, in id order.</summary>
+    /// <summary>Every outbox delivery, in id order (none when the host's model has no outbox).</summary>
     public async Task<List<OutboxDeliveryRow>> DeliveriesAsync()
     {
-        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database);
+        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database, Services);
         return await context.Set<OutboxDeliveryRow>().AsNoTracking().OrderBy(e => e.Id).ToListAsync();
     }
 
     /// <summary>Every outbox batch row.</summary>
     public async Task<List<OutboxBatchRow>> BatchesAsync()
     {
-        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database);
+        await using var context = StoreTestSupport.NewContext<StoreTestContext>(Database, Services);
         return await context.Set<OutboxBatchRow>().AsNoTracking().ToListAsync();
     }
 

@@ -2,6 +2,7 @@ using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Tests.ChangeCapture;
 using ActivityLog.EntityFrameworkCore.Tests.ChangeCapture.Shop;
+using ActivityLog.EntityFrameworkCore.Tests.Schema;
 using ActivityLog.EntityFrameworkCore.Tests.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -75,7 +76,13 @@ public sealed class OutboxWriteTests
         await host.WriteAsync(3);
 
         (await StoreTestSupport.ReadRowsAsync<StoreTestContext>(host.Database)).Should().HaveCount(3);
-        (await host.DeliveriesAsync()).Should().BeEmpty();
+        // No delivery package, no outbox: not even the tables are in the host's model or its database.
+        await using (var context = StoreTestSupport.NewContext<StoreTestContext>(host.Database, host.Services))
+        {
+            OutboxWriter.IsMapped(context.Model).Should().BeFalse();
+        }
+
+        (await DatabaseCatalog.TablesAsync(provider, host.Database.ConnectionString)).Should().NotContain(t => t.Contains("outbox", StringComparison.Ordinal));
         host.Signal.Version.Should().Be(before);
         host.Services.GetRequiredService<OutboxWriter>().HasSubscribers.Should().BeFalse();
     }
@@ -156,9 +163,13 @@ public sealed class OutboxWriteTests
     public async Task Events_recorded_on_a_running_host_reach_the_outbox_and_wake_a_waiting_worker(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider, "outbox_host");
-        await StoreTestSupport.CreateTablesAsync<StoreTestContext>(database);
         using var host = await StoreTestSupport.StartHostAsync<StoreTestContext>(
             database, _ => { }, services: s => s.AddSingleton<IActivityOutboxSubscriber>(new TestSubscriber("webhooks:live")));
+        await using (var context = StoreTestSupport.NewContext<StoreTestContext>(database, host.Services))
+        {
+            await context.Database.EnsureCreatedAsync();
+        }
+
         var signal = host.Services.GetRequiredService<ActivityOutboxSignal>();
         var outbox = host.Services.GetRequiredService<IActivityOutbox>();
         var claim = new ActivityOutboxClaim { MaxEvents = 10, Lease = TimeSpan.FromMinutes(1) };

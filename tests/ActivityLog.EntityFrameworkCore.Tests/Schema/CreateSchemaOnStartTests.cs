@@ -1,4 +1,5 @@
 using ActivityLog.EntityFrameworkCore.Schema;
+using ActivityLog.Extensibility;
 using ActivityLog.EntityFrameworkCore.Tests.Model;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using ActivityLog.Testing.Postgres;
@@ -36,7 +37,7 @@ public sealed class CreateSchemaOnStartTests
         await host.Dispatcher.FlushAsync();
 
         (await database.ExistsAsync()).Should().BeTrue();
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_quarantine"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events"))
             .Should().Contain(DefaultIndexes).And.HaveCount(DefaultIndexes.Length + 1, "the five indexes of the model plus the primary key's");
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_quarantine"))
@@ -77,7 +78,7 @@ public sealed class CreateSchemaOnStartTests
 
         // Our tables are added; the host's own missing table (orders) is the host's business, not ours.
         (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString))
-            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"), Qualified(provider, "customers"));
+            .Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_quarantine"), Qualified(provider, "customers"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM customers WHERE \"Name\" = 'Acme'")).Should().Be(1);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events")).Should().Be(1);
@@ -141,6 +142,8 @@ public sealed class CreateSchemaOnStartTests
         {
             services.AddDbContext<RenamedLogContext>(database.Configure);
             log.AddEntityFrameworkStore<RenamedLogContext>(o => o.CreateSchemaOnStart = true);
+            // A delivery package's marker: the outbox tables are created too, and follow the table's schema.
+            services.AddSingleton<ActivityDeliveryMarker>();
         }))
         {
             host.Recorder.Record("activity_log.user.created", accountId: "acct_1");
@@ -180,7 +183,7 @@ public sealed class CreateSchemaOnStartTests
             }
         }
 
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_outbox"), Qualified(provider, "activity_outbox_batches"), Qualified(provider, "activity_quarantine"));
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_quarantine"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events")).Should().Contain(DefaultIndexes);
     }
 
@@ -275,7 +278,7 @@ public sealed class CreateSchemaOnStartTests
         // Once the cause is gone, the next writer's wait starts a new attempt, which succeeds.
         Directory.CreateDirectory(folder);
         await initializer.WhenReadyAsync(default);
-        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events", "activity_outbox", "activity_outbox_batches", "activity_quarantine");
+        (await DatabaseCatalog.TablesAsync(DatabaseProvider.Sqlite, database.ConnectionString)).Should().Equal("activity_events", "activity_quarantine");
         initializer.WhenReadyAsync(default).IsCompletedSuccessfully.Should().BeTrue("a finished attempt answers at once");
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Storage;
 using ActivityLog.EntityFrameworkCore.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -57,6 +58,27 @@ internal static class StoreTestSupport
     public static TContext NewContext<TContext>(TestDatabase database)
         where TContext : DbContext =>
         (TContext)Activator.CreateInstance(typeof(TContext), database.Options<TContext>())!;
+
+    /// <summary>
+    /// A context built by hand with the options a host's store gives its context: the outbox tables are in its model
+    /// when the host configured deliveries (a delivery package or subscribers), as in the host's own contexts.
+    /// </summary>
+    public static TContext NewContext<TContext>(TestDatabase database, IServiceProvider host)
+        where TContext : DbContext
+    {
+        var options = OutboxRegistration.DeliveriesConfigured(host) ? OptionsWithDeliveries<TContext>(database) : database.Options<TContext>();
+        return (TContext)Activator.CreateInstance(typeof(TContext), options)!;
+    }
+
+    /// <summary>The options the store gives the context of a host with a delivery package (its model maps the outbox).</summary>
+    public static DbContextOptions<TContext> OptionsWithDeliveries<TContext>(TestDatabase database)
+        where TContext : DbContext
+    {
+        var builder = new DbContextOptionsBuilder<TContext>();
+        database.Configure(builder);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new OutboxModelExtension());
+        return builder.Options;
+    }
 
     /// <summary>Every stored row, oldest id first.</summary>
     public static async Task<List<StoredActivityLogEvent>> ReadRowsAsync<TContext>(TestDatabase database)

@@ -52,7 +52,7 @@ public sealed class AotPublishTests : IDisposable
 
         lines.Should().Contain("MASKED_WHOLE 3", "each value masked whole is counted");
         lines.Where(l => l.StartsWith("LOG ", StringComparison.Ordinal)).Should().ContainSingle()
-            .Which.Should().StartWith("LOG 101 ").And.Contain("of type Invoice was written as the mask whole");
+            .Which.Should().StartWith("LOG 1101 ").And.Contain("of type Invoice was written as the mask whole");
     }
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);

@@ -45,7 +45,7 @@ public sealed class PlainObjectShapeTests : IDisposable
 
         counted.GetMeasurementSnapshot().EvaluateAsCounter().Should().Be(3);
         logger.Collector.GetSnapshot().Select(r => (r.Id.Id, r.Message)).Should().Equal(
-            (101, MaskedMessage(typeof(Invoice))), (101, MaskedMessage(typeof(Unlisted))));
+            (1101, MaskedMessage(typeof(Invoice))), (1101, MaskedMessage(typeof(Unlisted))));
         logger.Collector.GetSnapshot().Should().AllSatisfy(r => r.Message.Should().NotContain(TaxId).And.NotContain("Berlin"));
     }
 
