@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -66,14 +67,16 @@ public static class ActivityLogServiceCollectionExtensions
             return;
         }
 
+        // Only abstractions here (Microsoft.Extensions.Logging.Abstractions, IMeterFactory): the host brings logging
+        // and metrics (every Host/WebApplication builder registers both); without them, nothing is logged and the
+        // instruments live on a meter of their own (still visible to a MeterListener).
         services.AddOptions<ActivityLogOptions>().ValidateOnStart();
-        services.AddLogging();
-        services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogRulesValidator>());
 
-        services.TryAddSingleton<ActivityQueue>();
+        services.TryAddSingleton(sp => new ActivityQueue(
+            sp.GetRequiredService<IOptions<ActivityLogOptions>>(), sp.GetRequiredService<TimeProvider>(), LoggerFor<ActivityQueue>(sp)));
         services.TryAddSingleton<IActivityRecorder, ActivityRecorder>();
         services.TryAddSingleton(ActivityLogGates.AllowAll);
         services.TryAddSingleton<ActivityOutboxSignal>();
@@ -81,16 +84,22 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
         services.TryAddSingleton(sp => new ActivityValueNormalizer(
             sp.GetRequiredService<SensitiveFieldRedactor>().Mask, sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Limits));
-        services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
+        services.TryAddSingleton<IActivityQuarantine>(sp =>
+            ActivatorUtilities.CreateInstance<InMemoryActivityQuarantine>(sp, LoggerFor<InMemoryActivityQuarantine>(sp)));
         services.TryAddSingleton<ActivityIdGenerator>();
         services.TryAddSingleton(sp => new ActivityLogMetrics(
-            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             () => sp.GetRequiredService<ActivityQueue>().Count));
-        services.TryAddSingleton<IActivityLogEventProcessor, ActivityLogEventProcessor>();
-        services.TryAddSingleton<ActivityDispatcher>();
+        services.TryAddSingleton<IActivityLogEventProcessor>(sp =>
+            ActivatorUtilities.CreateInstance<ActivityLogEventProcessor>(sp, LoggerFor<ActivityLogEventProcessor>(sp)));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<ActivityDispatcher>(sp, LoggerFor<ActivityDispatcher>(sp)));
         services.TryAddSingleton<IActivityDispatcher>(sp => sp.GetRequiredService<ActivityDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityDispatcherHostedService>());
     }
+
+    /// <summary>The host's logger for <typeparamref name="T"/>, or one that logs nothing when the host has no logging.</summary>
+    private static ILogger<T> LoggerFor<T>(IServiceProvider services) =>
+        (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<T>();
 
     /// <summary>Hosts the dispatcher; a separate type so that the dispatcher itself stays one singleton.</summary>
     private sealed class ActivityDispatcherHostedService(ActivityDispatcher dispatcher) : IHostedService

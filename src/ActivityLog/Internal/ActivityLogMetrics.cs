@@ -7,7 +7,7 @@ namespace ActivityLog.Internal;
 /// The pipeline's instruments on the <c>ActivityLog</c> meter. Nothing here runs per <c>Record</c> call: counts are
 /// added per batch or per drop.
 /// </summary>
-internal sealed class ActivityLogMetrics
+internal sealed class ActivityLogMetrics : IDisposable
 {
     public const string MeterName = "ActivityLog";
 
@@ -19,9 +19,13 @@ internal sealed class ActivityLogMetrics
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _repaired;
 
-    public ActivityLogMetrics(IMeterFactory meterFactory, Func<int> queueDepth)
+    private readonly Meter? _ownMeter;
+
+    /// <param name="meterFactory">The host's meter factory; <see langword="null"/> (no metrics registered) uses a meter of its own.</param>
+    /// <param name="queueDepth">Reads the queue's depth for the gauge.</param>
+    public ActivityLogMetrics(IMeterFactory? meterFactory, Func<int> queueDepth)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory?.Create(MeterName) ?? (_ownMeter = new Meter(MeterName));
         _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
         _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
         _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed.");
@@ -31,6 +35,9 @@ internal sealed class ActivityLogMetrics
         _repaired = meter.CreateCounter<long>("activitylog.values.repaired", "{value}", "Values of events not recorded through Record (captured changes) that were repaired or cut to be storable.");
         meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
     }
+
+    /// <summary>Disposes the meter of its own, if any; a factory's meters are the factory's to dispose.</summary>
+    public void Dispose() => _ownMeter?.Dispose();
 
     public void Processed(int count) => _processed.Add(count);
 
