@@ -84,8 +84,9 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
         services.TryAddSingleton(sp => new ActivityValueNormalizer(
             sp.GetRequiredService<SensitiveFieldRedactor>().Mask, sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Limits));
-        services.TryAddSingleton<IActivityQuarantine>(sp =>
-            ActivatorUtilities.CreateInstance<InMemoryActivityQuarantine>(sp, LoggerFor<InMemoryActivityQuarantine>(sp)));
+        // Registered by type: a store recognises the core's default by its implementation type and replaces it. Its
+        // logger is optional (a missing ILogger<T> registration leaves the default null: nothing is logged).
+        services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
         services.TryAddSingleton<ActivityIdGenerator>();
         services.TryAddSingleton(sp => new ActivityLogMetrics(
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
