@@ -75,6 +75,8 @@ internal sealed class DotNetProcess
 
         start.Environment["NUGET_PACKAGES"] = _packagesFolder;
         start.Environment["DOTNET_CLI_HOME"] = _cliHome;
+        // No MSBuild worker nodes left running after the test.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
