@@ -2,7 +2,8 @@
 # Runs every test of the solution on this machine, from a clean clone, and prints one closing line
 # "N passed, N failed, N skipped" with the real totals read from the TRX results. Starts the PostgreSQL test
 # servers first (scripts/postgres.sh start: needs root and Debian's postgresql-15, which it installs if missing), and
-# makes sure the browser tests' headless Chromium is there (scripts/chromium.sh: installs Debian's chromium if missing).
+# makes sure the browser tests' headless Chromium is there (scripts/chromium.sh: installs Debian's chromium if missing)
+# and the native AOT publish test's clang (scripts/aot-prereqs.sh: installs Debian's clang and zlib1g-dev if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,13 @@ fi
 # The headless Chromium the browser tests drive (/usr/bin/chromium), installed when missing.
 if ! bash scripts/chromium.sh; then
   echo "Could not install Chromium for the browser tests (scripts/chromium.sh failed)." >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+# clang and zlib's headers for the native AOT publish test (tests/ActivityLog.Tests/Aot), installed when missing.
+if ! bash scripts/aot-prereqs.sh; then
+  echo "Could not install the native AOT prerequisites (scripts/aot-prereqs.sh failed)." >&2
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi

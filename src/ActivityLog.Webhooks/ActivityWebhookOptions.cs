@@ -121,8 +121,10 @@ public sealed class WebhookEndpointOptions
     public IList<string> AdditionalSecrets { get; } = [];
 
     /// <summary>
-    /// Which events: exact names (<c>activity_log.user.updated</c>), prefixes ending in <c>.*</c>
-    /// (<c>activity_log.user.*</c>), or <c>*</c>. Case-sensitive.
+    /// Which events: exact names (<c>activity_log.user.updated</c>), whole segments followed by <c>.*</c>
+    /// (<c>activity_log.user.*</c>, which does not match <c>activity_log.user_role.created</c>), or <c>*</c> alone; the
+    /// same grammar as the reader's <see cref="ActivityLogQuery.EventNames"/>. A partial segment such as
+    /// <c>activity_log.us*</c> fails validation at start.
     /// </summary>
     /// <value>Empty: every event.</value>
     public IList<string> Events { get; } = [];

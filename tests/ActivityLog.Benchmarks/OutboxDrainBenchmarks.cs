@@ -106,7 +106,7 @@ public class OutboxDrainBenchmarks
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "ActivityLog.Webhooks" && instrument.Name == "activitylog.webhooks.events.delivered")
+                if (instrument.Meter.Name == ActivityLogDiagnostics.WebhooksMeterName && instrument.Name == "activitylog.webhooks.events.delivered")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

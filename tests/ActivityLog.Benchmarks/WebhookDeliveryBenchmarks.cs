@@ -150,7 +150,7 @@ public class WebhookDeliveryBenchmarks
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "ActivityLog.Webhooks" && instrument.Name == "activitylog.webhooks.events.delivered")
+                if (instrument.Meter.Name == ActivityLogDiagnostics.WebhooksMeterName && instrument.Name == "activitylog.webhooks.events.delivered")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

@@ -45,7 +45,7 @@ public sealed class PostgresOutageTests
             .UsePostgreSqlBinaryCopy()
             .AddCapture();
         using var host = builder.Build();
-        using var failures = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "ActivityLog", "activitylog.sink.failures");
+        using var failures = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.sink.failures");
         await host.StartAsync();
         var dispatcher = host.Services.GetRequiredService<IActivityDispatcher>();
         var capture = host.Services.GetRequiredService<CapturingActivitySink>();

@@ -42,7 +42,7 @@ public sealed class AttemptDeadlineTests
         await WebhookTestHost.WaitAsync(retries, 1); // counted after the failure and its log line
 
         failures.LastMeasurement!.Tags["reason"].Should().Be("timeout", "the stalled body ran into the attempt's deadline");
-        var retrying = host.Logs.GetSnapshot().Single(r => r.Id.Id == 102);
+        var retrying = host.Logs.GetSnapshot().Single(r => r.Id.Id == 4102);
         var retryAt = DateTimeOffset.Parse(retrying.StructuredState!.Single(s => s.Key == "RetryAt").Value!, System.Globalization.CultureInfo.InvariantCulture);
         retryAt.Should().Be(start + TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(5), "the attempt ended at its 2-second deadline and the schedule's 5 s follow");
 

@@ -110,7 +110,7 @@ public sealed class DeliveryTests
         host.RecordUser(1);
         await host.FlushAsync();
         await WebhookTestHost.WaitAsync(retries, 1);
-        var retryAt = host.Logs.GetSnapshot().Single(r => r.Id.Id == 102).StructuredState!.Single(s => s.Key == "RetryAt").Value;
+        var retryAt = host.Logs.GetSnapshot().Single(r => r.Id.Id == 4102).StructuredState!.Single(s => s.Key == "RetryAt").Value;
         DateTimeOffset.Parse(retryAt!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(start + TimeSpan.FromSeconds(120));
 
         host.Time.Advance(TimeSpan.FromSeconds(119));
@@ -136,7 +136,7 @@ public sealed class DeliveryTests
         host.RecordUser(1);
         await host.FlushAsync();
         await WebhookTestHost.WaitAsync(retries, 1);
-        var retryAt = host.Logs.GetSnapshot().Single(r => r.Id.Id == 102).StructuredState!.Single(s => s.Key == "RetryAt").Value;
+        var retryAt = host.Logs.GetSnapshot().Single(r => r.Id.Id == 4102).StructuredState!.Single(s => s.Key == "RetryAt").Value;
         DateTimeOffset.Parse(retryAt!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(new DateTimeOffset(2026, 11, 26, 10, 10, 0, TimeSpan.Zero));
         time.Advance(TimeSpan.FromMinutes(10));
         await receiver.NextAsync();
@@ -163,7 +163,7 @@ public sealed class DeliveryTests
         host.Time.Advance(TimeSpan.FromMinutes(1));
         (await host.Webhooks.CountPendingAsync("main")).Should().Be(2, "a disabled endpoint keeps its pending work");
         (await host.Webhooks.ListDeadLettersAsync("main")).Should().BeEmpty("a 410 is not a dead letter");
-        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 104);
+        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4104);
 
         host.Webhooks.Enable("main");
         await WebhookTestHost.WaitAsync(deliveries, 2);

@@ -61,7 +61,7 @@ public sealed class SecretsInLogsTests
         receiver.Requests.Should().HaveCount(3);
         receiver.Requests.Should().OnlyContain(r => r.Path.Contains(PathSecret, StringComparison.Ordinal), "the secret is really in the URL");
         var records = host.Logs.GetSnapshot();
-        records.Should().Contain(r => r.Category != null && r.Category.StartsWith("System.Net.Http", StringComparison.Ordinal) || r.Id.Id == 102,
+        records.Should().Contain(r => r.Category != null && r.Category.StartsWith("System.Net.Http", StringComparison.Ordinal) || r.Id.Id == 4102,
             "the scenario logged something to search");
         foreach (var record in records)
         {
@@ -72,7 +72,7 @@ public sealed class SecretsInLogsTests
             }
         }
 
-        records.Should().Contain(r => r.Id.Id == 103 && r.Message.Contains("HTTP 404: Cannot POST [url]", StringComparison.Ordinal),
+        records.Should().Contain(r => r.Id.Id == 4103 && r.Message.Contains("HTTP 404: Cannot POST [url]", StringComparison.Ordinal),
             "the reason keeps the status and the body, without the echoed path");
     }
 

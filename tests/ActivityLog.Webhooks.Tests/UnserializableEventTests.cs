@@ -38,7 +38,7 @@ public sealed class UnserializableEventTests
         dead.EventCount.Should().Be(1);
         dead.LastError.Should().Contain(poisoned.Id.ToString()).And.Contain("could not be serialized").And.NotContain("NaN", "the reason quotes no value");
         failures.GetMeasurementSnapshot().Should().ContainSingle(m => (string?)m.Tags["reason"] == "serialization");
-        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 110 && r.Message.Contains(poisoned.Id.ToString(), StringComparison.Ordinal));
+        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4110 && r.Message.Contains(poisoned.Id.ToString(), StringComparison.Ordinal));
         (await host.Webhooks.CountPendingAsync("main")).Should().Be(0, "nothing is stuck behind the bad event");
 
         host.RecordUser(21);

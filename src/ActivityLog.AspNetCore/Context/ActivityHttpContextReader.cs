@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using ActivityLog.Naming;
 using Microsoft.Extensions.Options;
 
 namespace ActivityLog.AspNetCore.Context;
@@ -128,8 +129,8 @@ internal sealed class ActivityHttpContextReader
 
     private string ActorType(ClaimsPrincipal user, string? authenticationType)
     {
-        if (_actorTypeClaim is not null && user.FindFirst(_actorTypeClaim)?.Value is { Length: > 0 and <= ActivityLimits.MaxTypeLength } claimed &&
-            !string.IsNullOrWhiteSpace(claimed) && ReferenceEquals(ActivityLimits.Fit(claimed, ActivityLimits.MaxTypeLength), claimed))
+        // A claimed type that breaks the type rule (lower snake_case) is ignored, so a crafted claim can never make recording throw.
+        if (_actorTypeClaim is not null && user.FindFirst(_actorTypeClaim)?.Value is { } claimed && ActivityEventName.IsSegment(claimed))
         {
             return claimed;
         }

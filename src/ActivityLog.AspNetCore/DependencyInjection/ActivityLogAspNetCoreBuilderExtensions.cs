@@ -13,7 +13,10 @@ public static class ActivityLogAspNetCoreBuilderExtensions
     /// <summary>
     /// Adds what <c>app.UseActivityLog()</c> and <c>app.MapActivityLog()</c> need: the options that say how the actor,
     /// the account and the context are read from a request (validated when the host starts). Safe to call more than
-    /// once: services are added once, and every <paramref name="configure"/> runs.
+    /// once: services are added once, and every <paramref name="configure"/> runs. While any account source is set
+    /// (<see cref="ActivityLogHttpOptions.AccountClaimType"/>, the default, or a route value, header or resolver) and
+    /// <see cref="ActivityLogOptions.MissingAccount"/> is not set, events without an account are dropped and counted
+    /// (<see cref="ActivityMissingAccountMode.Drop"/>).
     /// </summary>
     /// <example>
     /// <code>
@@ -71,5 +74,17 @@ public static class ActivityLogAspNetCoreBuilderExtensions
         services.AddOptions<ActivityLogHttpOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogHttpOptions>, ActivityLogHttpOptionsRulesValidator>());
         services.TryAddSingleton<ActivityHttpContextReader>();
+
+        // Told where the account comes from, the host is multi-account: an event without one belongs to no account's
+        // log, so unless the host chose otherwise it is dropped, counted and logged, never stored silently.
+        services.AddOptions<ActivityLogOptions>().PostConfigure<IOptions<ActivityLogHttpOptions>>((options, http) =>
+        {
+            var o = http.Value;
+            if (options.MissingAccount is null &&
+                (o.AccountResolver is not null || o.AccountClaimType is not null || o.AccountRouteValue is not null || o.AccountHeader is not null))
+            {
+                options.MissingAccount = ActivityMissingAccountMode.Drop;
+            }
+        });
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
+using ActivityLog.Naming;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
 namespace ActivityLog.AspNetCore.Endpoints;
 
@@ -21,7 +21,7 @@ internal static class ActivityLogRequestFilters
         ActorId = Single(query, "actor_id"),
         ResourceType = Single(query, "resource_type"),
         ResourceId = Single(query, "resource_id"),
-        EventNames = Events(query["event"]),
+        EventNames = Events(query, "event"),
         From = Time(query, "from"),
         To = Time(query, "to"),
         PageSize = PageSize(query, defaultPageSize),
@@ -43,7 +43,7 @@ internal static class ActivityLogRequestFilters
             ActorId = actorId,
             ResourceType = resourceType,
             ResourceId = resourceId,
-            EventNames = Events(query["event"]),
+            EventNames = Events(query, "event"),
             PageSize = pageSize,
             Cursor = Single(query, "cursor"),
         };
@@ -61,8 +61,9 @@ internal static class ActivityLogRequestFilters
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
-    private static string[]? Events(StringValues values)
+    private static string[]? Events(IQueryCollection query, string parameter)
     {
+        var values = query[parameter];
         // Each value may hold several names separated by commas or white space (the page's single text field).
         var names = new List<string>();
         foreach (string? value in values)
@@ -70,6 +71,15 @@ internal static class ActivityLogRequestFilters
             if (value is not null)
             {
                 names.AddRange(value.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            }
+        }
+
+        // The one grammar the reader and webhooks use, checked here so that the error names the parameter.
+        foreach (string name in names)
+        {
+            if (!ActivityEventName.TryParsePattern(name, out _, out string? problem))
+            {
+                throw new ArgumentException(ActivityEventName.PatternProblem(name, problem!, $"The query parameter '{parameter}'"), parameter);
             }
         }
 

@@ -109,6 +109,6 @@ internal sealed partial class NpgsqlBinaryCopyWriter(ILogger<NpgsqlBinaryCopyWri
         }
     }
 
-    [LoggerMessage(201, LogLevel.Information, "ActivityLog store skipped {Skipped} of {Count} event(s) already stored: a retried batch whose earlier attempt had written them.")]
+    [LoggerMessage(3201, LogLevel.Information, "ActivityLog store skipped {Skipped} of {Count} event(s) already stored: a retried batch whose earlier attempt had written them.", EventName = "SkippedStoredEvents")]
     private static partial void LogSkipped(ILogger logger, int skipped, int count);
 }

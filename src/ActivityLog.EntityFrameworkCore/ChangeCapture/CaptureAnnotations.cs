@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActivityLog.Naming;
 
 namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 
@@ -17,24 +18,8 @@ internal static class CaptureAnnotations
     /// <summary>The snake_case form used for resource types and change fields: <c>ShippingAddress</c> → <c>shipping_address</c>.</summary>
     public static string SnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 
-    /// <summary>Whether a resource type can sit in an event name: a lowercase letter, then lowercase letters, digits or underscores.</summary>
-    public static bool IsValidResourceType(string? resourceType)
-    {
-        if (string.IsNullOrEmpty(resourceType) || resourceType.Length > ActivityLimits.MaxTypeLength || resourceType[0] is not (>= 'a' and <= 'z'))
-        {
-            return false;
-        }
-
-        foreach (char c in resourceType)
-        {
-            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Whether a resource type can sit in an event name: the one segment rule (<see cref="ActivityEventName"/>).</summary>
+    public static bool IsValidResourceType(string? resourceType) => ActivityEventName.IsSegment(resourceType);
 
     public static void ValidateResourceType(string resourceType, string entityName)
     {

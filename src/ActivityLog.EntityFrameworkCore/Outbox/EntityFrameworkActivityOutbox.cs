@@ -258,6 +258,24 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         }
     }
 
+    public async Task<ActivityOutboxStatus> GetStatusAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var lease = ActivityLogContextLease<TContext>.Open(scopes);
+        await using (lease.ConfigureAwait(false))
+        {
+            var context = Mapped(lease.Context);
+            var deadBatches = context.Set<OutboxBatchRow>().Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Dead);
+            var dead = deadBatches.Select(r => (Guid?)r.Id);
+            var pending = context.Set<OutboxDeliveryRow>().Where(e => e.Destination == destination && (e.BatchId == null || !dead.Contains(e.BatchId)));
+            long count = await pending.LongCountAsync(cancellationToken).ConfigureAwait(false);
+            // The lowest id is the oldest delivery (ids increase), and the primary key finds it without a scan.
+            var oldest = count == 0 ? null : await pending.OrderBy(e => e.Id).Select(e => (DateTime?)e.CreatedAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            long deadLetters = await deadBatches.LongCountAsync(cancellationToken).ConfigureAwait(false);
+            return new ActivityOutboxStatus(count, oldest is { } at ? OutboxTime.Read(at) : null, deadLetters);
+        }
+    }
+
     /// <summary>One claim attempt in one transaction: a due batch, else a new one; <c>TryAgain</c> when a race was lost.</summary>
     private async Task<OutboxClaimOutcome> TryClaimAsync(DbContext context, string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken)
     {

@@ -2,12 +2,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.EntityFrameworkCore.Quarantine;
 
-/// <summary>The quarantine table's log messages, source-generated (event ids 701–709). Ids only, never values or reasons.</summary>
+/// <summary>The quarantine table's log messages, source-generated (event ids 2700–2799). Ids only, never values or reasons.</summary>
 internal static partial class QuarantineLog
 {
-    [LoggerMessage(701, LogLevel.Debug, "ActivityLog quarantine: event {EventId} rejected by {Sink} is in the quarantine table already; the retried add changed nothing.")]
+    [LoggerMessage(2701, LogLevel.Debug, "ActivityLog quarantine: event {EventId} rejected by {Sink} is in the quarantine table already; the retried add changed nothing.")]
     public static partial void AlreadyQuarantined(ILogger logger, Guid eventId, string sink);
 
-    [LoggerMessage(702, LogLevel.Warning, "ActivityLog quarantine: event {EventId} rejected by {Sink} held values JSON cannot carry (non-finite numbers); they are kept as strings in the quarantine table.")]
+    [LoggerMessage(2702, LogLevel.Warning, "ActivityLog quarantine: event {EventId} rejected by {Sink} held values JSON cannot carry (non-finite numbers); they are kept as strings in the quarantine table.")]
     public static partial void Repaired(ILogger logger, Guid eventId, string sink);
 }

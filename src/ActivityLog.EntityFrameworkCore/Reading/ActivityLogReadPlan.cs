@@ -1,3 +1,4 @@
+using ActivityLog.Naming;
 using Microsoft.EntityFrameworkCore;
 
 namespace ActivityLog.EntityFrameworkCore.Reading;
@@ -45,6 +46,10 @@ internal sealed class ActivityLogReadPlan
             throw new ArgumentException("An activity log query that filters by resource id needs the resource type too.", nameof(query));
         }
 
+        // The types a query may name are the ones Record accepts (ActivityEventName's segment rule).
+        CheckType(query, query.ActorType, nameof(ActivityLogQuery.ActorType));
+        CheckType(query, query.ResourceType, nameof(ActivityLogQuery.ResourceType));
+
         if (query.From is { } from && query.To is { } to && from > to)
         {
             throw new ArgumentException($"An activity log query's From ({from:O}) is after its To ({to:O}).", nameof(query));
@@ -59,6 +64,15 @@ internal sealed class ActivityLogReadPlan
         var names = EventNameFilter.Parse(query.EventNames);
         KeysetPosition? start = string.IsNullOrEmpty(query.Cursor) ? null : ActivityLogCursor.Decode(query.Cursor);
         return new ActivityLogReadPlan(query, names, start, pageSize);
+    }
+
+    private static void CheckType(ActivityLogQuery query, string? type, string field)
+    {
+        if (type is not null && ActivityEventName.DescribeType(type) is { } problem)
+        {
+            throw new ArgumentException(
+                $"An activity log query's {field} is not a type events can have: {problem}; a type is {ActivityEventName.SegmentGrammar}.", nameof(query));
+        }
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 // These exceptions name the reader's parameter (query), which is what the caller passed, rather than this helper's own.
 #pragma warning disable CA2208
 
+using ActivityLog.Naming;
+
 namespace ActivityLog.EntityFrameworkCore.Reading;
 
 /// <summary><see cref="ActivityLogQuery.EventNames"/> parsed into exact names and literal prefixes.</summary>
@@ -15,11 +17,11 @@ internal sealed class EventNameFilter
     /// <summary>Exact names (an IN list).</summary>
     public List<string> Exact { get; }
 
-    /// <summary>Literal prefixes, without the <c>*</c>; matched with a LIKE whose wildcards EF Core escapes.</summary>
+    /// <summary>Literal prefixes ending in a dot, without the <c>*</c>; matched with a LIKE whose wildcards EF Core escapes.</summary>
     public List<string> Prefixes { get; }
 
     /// <summary>Parses the patterns; <see langword="null"/> when they match every name.</summary>
-    /// <exception cref="ArgumentException">A pattern is empty, too long or uses characters event names cannot have.</exception>
+    /// <exception cref="ArgumentException">A pattern breaks the event-name grammar (<see cref="ActivityEventName"/>).</exception>
     public static EventNameFilter? Parse(IReadOnlyList<string>? patterns)
     {
         if (patterns is null || patterns.Count == 0)
@@ -35,39 +37,22 @@ internal sealed class EventNameFilter
 
         var exact = new List<string>();
         var prefixes = new List<string>();
-        foreach (string? pattern in patterns)
+        for (int i = 0; i < patterns.Count; i++)
         {
-            if (string.IsNullOrEmpty(pattern))
+            // The one grammar (ActivityEventName): exact names become an IN list, 'prefix.*' a LIKE on the prefix with
+            // its dot, both served by the name index; the characters allowed need no escaping and fold the same everywhere.
+            var pattern = ActivityEventName.ParsePattern(patterns[i], $"ActivityLogQuery.EventNames[{i}]", "query");
+            switch (pattern.Kind)
             {
-                throw new ArgumentException("An event name filter is empty; use '*' to match every event name.", "query");
+                case EventNamePatternKind.All:
+                    return null;
+                case EventNamePatternKind.Prefix:
+                    prefixes.Add(pattern.Text);
+                    break;
+                default:
+                    exact.Add(pattern.Text);
+                    break;
             }
-
-            if (pattern == "*")
-            {
-                return null;
-            }
-
-            bool isPrefix = pattern[^1] == '*';
-            string literal = isPrefix ? pattern[..^1] : pattern;
-            if (literal.Length > ActivityLimits.MaxEventNameLength)
-            {
-                throw new ArgumentException(
-                    $"An event name filter is {literal.Length} characters long; event names have at most {ActivityLimits.MaxEventNameLength}.", "query");
-            }
-
-            // Only the characters event names may have (the recorder enforces them), so that the filter means the same
-            // on every database: no LIKE wildcard, and no upper case that SQLite's LIKE would fold and PostgreSQL's not.
-            foreach (char c in literal)
-            {
-                if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '.'))
-                {
-                    throw new ArgumentException(
-                        $"The event name filter '{pattern}' contains '{c}': use lowercase letters, digits, '_' and '.', with an optional '*' at the end only.",
-                        "query");
-                }
-            }
-
-            (isPrefix ? prefixes : exact).Add(literal);
         }
 
         return new EventNameFilter(exact, prefixes);

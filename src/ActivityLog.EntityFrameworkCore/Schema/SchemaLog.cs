@@ -2,11 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.EntityFrameworkCore.Schema;
 
-/// <summary>Log messages of schema creation, source-generated (event ids 601–609).</summary>
+/// <summary>Log messages of schema creation, source-generated (event ids 2501–2599; every id is listed in docs/logging.md).</summary>
 internal static partial class SchemaLog
 {
-    public const int CreatedId = 601;
-    public const int AlreadyThereId = 602;
+    public const int CreatedId = 2501;
+    public const int AlreadyThereId = 2502;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "ActivityLog created the missing parts of its table {Table} on {Provider} (CreateSchemaOnStart).")]
     public static partial void Created(ILogger logger, string table, string provider);

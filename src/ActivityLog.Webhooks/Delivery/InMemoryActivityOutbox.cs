@@ -235,6 +235,35 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         }
     }
 
+    public Task<ActivityOutboxStatus> GetStatusAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        var queue = Get(destination);
+        lock (queue)
+        {
+            // Batches are older than what is still unbatched; an unbatched event was added when it was recorded.
+            DateTimeOffset? oldest = null;
+            long dead = 0;
+            foreach (var batch in queue.Batches.Values)
+            {
+                if (batch.Dead)
+                {
+                    dead++;
+                }
+                else if (oldest is null || batch.CreatedAt < oldest)
+                {
+                    oldest = batch.CreatedAt;
+                }
+            }
+
+            if (oldest is null && queue.Unbatched.TryPeek(out var first))
+            {
+                oldest = first.Timestamp;
+            }
+
+            return Task.FromResult(new ActivityOutboxStatus(queue.Pending, queue.Pending > 0 ? oldest : null, dead));
+        }
+    }
+
     /// <summary>When the earliest batch in retry becomes due, or <see langword="null"/> when none waits.</summary>
     public DateTimeOffset? NextDueAt(string destination)
     {

@@ -1,4 +1,5 @@
 using ActivityLog.Extensibility;
+using ActivityLog.Health;
 using ActivityLog.Webhooks.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ namespace ActivityLog.Webhooks.Delivery;
 /// is registered (durable: entries are written with the events), else the package's in-memory one (fed by
 /// <see cref="WebhookActivitySink"/>, best effort across crashes, drained on a graceful stop).
 /// </summary>
-internal sealed class WebhookDeliveryService : IActivityWebhooks, IHostedService, IAsyncDisposable
+internal sealed class WebhookDeliveryService : IActivityWebhooks, IActivityOutboxHealthSource, IHostedService, IAsyncDisposable
 {
     private readonly IServiceProvider _services;
     private readonly ActivityWebhookOptions _options;
@@ -69,6 +70,9 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IHostedService
     public InMemoryActivityOutbox? Memory => _outbox.Value.Memory;
 
     public IActivityOutbox Outbox => _outbox.Value.Outbox;
+
+    /// <summary>The enabled endpoints' destinations, for the health check.</summary>
+    public IReadOnlyList<string> Destinations => [.. Active.Select(e => e.Destination)];
 
     public IReadOnlyList<string> Endpoints => [.. _endpoints.Keys];
 

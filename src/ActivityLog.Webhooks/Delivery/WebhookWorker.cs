@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.Channels;
+using ActivityLog.Diagnostics;
 using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Internal;
 using ActivityLog.Webhooks.Signing;
@@ -16,7 +17,7 @@ namespace ActivityLog.Webhooks.Delivery;
 /// Delivers one endpoint's batches from the outbox: claim, sign, send, then complete, retry later or dead-letter.
 /// One worker per endpoint, so a slow or dead endpoint holds back only itself.
 /// </summary>
-internal sealed class WebhookWorker
+internal sealed partial class WebhookWorker
 {
     private static readonly TimeSpan OutboxFailureDelay = TimeSpan.FromSeconds(5);
 
@@ -90,6 +91,7 @@ internal sealed class WebhookWorker
     /// </summary>
     public async Task RunAsync(Func<bool> draining, CancellationToken stopping, CancellationToken abort)
     {
+        ActivityLogTracing.DetachFromCaller();
         try
         {
             await RunLoopAsync(draining, stopping, abort).ConfigureAwait(false);
@@ -215,7 +217,10 @@ internal sealed class WebhookWorker
 
         var body = _body.WrittenMemory;
 
+        // One span per attempt (the HTTP client's own span nests under it): where to, how big, what came back.
+        using var span = StartAttemptSpan(batch, webhookId);
         var outcome = await SendAsync(webhookId, body, abort).ConfigureAwait(false);
+        TagOutcome(span, outcome, batch.Attempt + 1 >= _delays.Count);
         var now = _time.GetUtcNow();
         switch (outcome.Kind)
         {

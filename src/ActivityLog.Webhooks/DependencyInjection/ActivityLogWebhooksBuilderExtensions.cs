@@ -1,6 +1,7 @@
 using System.Net;
 using ActivityLog;
 using ActivityLog.Extensibility;
+using ActivityLog.Health;
 using ActivityLog.Webhooks;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Internal;
@@ -84,6 +85,8 @@ public static class ActivityLogWebhooksBuilderExtensions
             services.TryAddSingleton<WebhookMetrics>();
             services.TryAddSingleton<WebhookDeliveryService>();
             services.TryAddSingleton<IActivityWebhooks>(sp => sp.GetRequiredService<WebhookDeliveryService>());
+            // The health check reads the delivery backlog through it (its outbox may be in memory, not in the container).
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityOutboxHealthSource, WebhookDeliveryService>(sp => sp.GetRequiredService<WebhookDeliveryService>()));
             services.AddSingleton<IHostedService, WebhookHostedService>();
             services.TryAddSingleton(sp => new NetworkGuard(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value));
             AddHttpClient(services);

@@ -145,9 +145,9 @@ internal sealed class ActivityWebhookOptionsValidator : IValidateOptions<Activit
             failures.Add($"{key}:Signing is not a known scheme (StandardWebhooks or Mailtrap).");
         }
 
-        foreach (string pattern in endpoint.Events)
+        for (int i = 0; i < endpoint.Events.Count; i++)
         {
-            if (Internal.WebhookEventFilter.Describe(pattern) is { } problem)
+            if (WebhookEventFilter.Describe(endpoint.Events[i]) is { } problem)
             {
                 failures.Add($"{key}:Events: {problem}.");
             }

@@ -9,33 +9,33 @@ namespace ActivityLog.Webhooks.Internal;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(101, LogLevel.Information, "ActivityLog webhooks: {Count} endpoint(s) delivering from {Outbox}.")]
+    [LoggerMessage(4101, LogLevel.Information, "ActivityLog webhooks: {Count} endpoint(s) delivering from {Outbox}.")]
     public static partial void Started(ILogger logger, int count, string outbox);
 
-    [LoggerMessage(102, LogLevel.Warning, "Webhook endpoint {Endpoint}: attempt {Attempt} of batch {WebhookId} ({Count} event(s)) failed ({Reason}); next attempt at {RetryAt:O}.")]
+    [LoggerMessage(4102, LogLevel.Warning, "Webhook endpoint {Endpoint}: attempt {Attempt} of batch {WebhookId} ({Count} event(s)) failed ({Reason}); next attempt at {RetryAt:O}.")]
     public static partial void Retrying(ILogger logger, string endpoint, int attempt, string webhookId, int count, string reason, DateTimeOffset retryAt);
 
-    [LoggerMessage(103, LogLevel.Error, "Webhook endpoint {Endpoint}: batch {WebhookId} ({Count} event(s)) dead-lettered after {Attempts} attempt(s): {Reason}. List and redeliver it with IActivityWebhooks.")]
+    [LoggerMessage(4103, LogLevel.Error, "Webhook endpoint {Endpoint}: batch {WebhookId} ({Count} event(s)) dead-lettered after {Attempts} attempt(s): {Reason}. List and redeliver it with IActivityWebhooks.")]
     public static partial void DeadLettered(ILogger logger, string endpoint, string webhookId, int count, int attempts, string reason);
 
-    [LoggerMessage(104, LogLevel.Error, "Webhook endpoint {Endpoint} answered 410 Gone: it is disabled until the app restarts or IActivityWebhooks.Enable is called; its pending deliveries are kept.")]
+    [LoggerMessage(4104, LogLevel.Error, "Webhook endpoint {Endpoint} answered 410 Gone: it is disabled until the app restarts or IActivityWebhooks.Enable is called; its pending deliveries are kept.")]
     public static partial void EndpointGone(ILogger logger, string endpoint);
 
-    [LoggerMessage(105, LogLevel.Warning, "Webhook endpoint {Endpoint}: {Count} event(s) dropped ({Reason}). See activitylog.webhooks.events.dropped.")]
+    [LoggerMessage(4105, LogLevel.Warning, "Webhook endpoint {Endpoint}: {Count} event(s) dropped ({Reason}). See activitylog.webhooks.events.dropped.")]
     public static partial void Dropped(ILogger logger, string endpoint, long count, string reason);
 
-    [LoggerMessage(106, LogLevel.Error, "Webhook endpoint {Endpoint}: the outbox failed; retrying in {Delay}.")]
+    [LoggerMessage(4106, LogLevel.Error, "Webhook endpoint {Endpoint}: the outbox failed; retrying in {Delay}.")]
     public static partial void OutboxFailed(ILogger logger, Exception exception, string endpoint, TimeSpan delay);
 
-    [LoggerMessage(107, LogLevel.Debug, "Webhook endpoint {Endpoint}: delivered batch {WebhookId} ({Count} event(s)), HTTP {Status}.")]
+    [LoggerMessage(4107, LogLevel.Debug, "Webhook endpoint {Endpoint}: delivered batch {WebhookId} ({Count} event(s)), HTTP {Status}.")]
     public static partial void Delivered(ILogger logger, string endpoint, string webhookId, int count, int status);
 
-    [LoggerMessage(109, LogLevel.Information, "Webhook endpoint {Endpoint} delivers to host {Host}.")]
+    [LoggerMessage(4109, LogLevel.Information, "Webhook endpoint {Endpoint} delivers to host {Host}.")]
     public static partial void EndpointHost(ILogger logger, string endpoint, string host);
 
-    [LoggerMessage(110, LogLevel.Error, "Webhook endpoint {Endpoint}: event {EventId} ({EventName}) cannot be serialized ({Error}); it is dead-lettered instead of sent with batch {WebhookId}. See activitylog.webhooks.failures, reason serialization.")]
+    [LoggerMessage(4110, LogLevel.Error, "Webhook endpoint {Endpoint}: event {EventId} ({EventName}) cannot be serialized ({Error}); it is dead-lettered instead of sent with batch {WebhookId}. See activitylog.webhooks.failures, reason serialization.")]
     public static partial void Unserializable(ILogger logger, string endpoint, Guid eventId, string eventName, string error, string webhookId);
 
-    [LoggerMessage(108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
+    [LoggerMessage(4108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
     public static partial void DroppedAtStop(ILogger logger, long count, string endpoint);
 }

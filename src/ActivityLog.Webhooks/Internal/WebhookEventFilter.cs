@@ -1,35 +1,37 @@
+using ActivityLog.Naming;
+
 namespace ActivityLog.Webhooks.Internal;
 
-/// <summary>Matches event names against an endpoint's <see cref="WebhookEndpointOptions.Events"/>. Immutable and thread-safe.</summary>
+/// <summary>
+/// Matches event names against an endpoint's <see cref="WebhookEndpointOptions.Events"/> by the one event-name grammar
+/// (<see cref="ActivityEventName"/>), the same the reader's filters use. Immutable and thread-safe.
+/// </summary>
 internal sealed class WebhookEventFilter
 {
     private readonly bool _all;
     private readonly HashSet<string> _exact = new(StringComparer.Ordinal);
-    private readonly string[] _prefixes;
+    private readonly EventNamePattern[] _prefixes;
 
     public WebhookEventFilter(IEnumerable<string> patterns)
     {
-        var prefixes = new List<string>();
+        var prefixes = new List<EventNamePattern>();
         bool any = false;
+        int index = 0;
         foreach (string pattern in patterns)
         {
             any = true;
-            if (Describe(pattern) is { } problem)
+            var parsed = ActivityEventName.ParsePattern(pattern, $"Events:{index++}", nameof(patterns));
+            switch (parsed.Kind)
             {
-                throw new ArgumentException(problem, nameof(patterns));
-            }
-
-            if (pattern == "*")
-            {
-                _all = true;
-            }
-            else if (pattern.EndsWith(".*", StringComparison.Ordinal))
-            {
-                prefixes.Add(pattern[..^1]); // keeps the dot: "activity_log.user." does not match "activity_log.username.x"
-            }
-            else
-            {
-                _exact.Add(pattern);
+                case EventNamePatternKind.All:
+                    _all = true;
+                    break;
+                case EventNamePatternKind.Prefix:
+                    prefixes.Add(parsed);
+                    break;
+                default:
+                    _exact.Add(parsed.Text);
+                    break;
             }
         }
 
@@ -44,9 +46,9 @@ internal sealed class WebhookEventFilter
             return true;
         }
 
-        foreach (string prefix in _prefixes)
+        foreach (var prefix in _prefixes)
         {
-            if (eventName.StartsWith(prefix, StringComparison.Ordinal))
+            if (prefix.Matches(eventName))
             {
                 return true;
             }
@@ -55,30 +57,11 @@ internal sealed class WebhookEventFilter
         return false;
     }
 
-    /// <summary>Why a pattern is malformed, or <see langword="null"/> when it is fine.</summary>
-    public static string? Describe(string? pattern)
-    {
-        if (string.IsNullOrWhiteSpace(pattern))
-        {
-            return "an event pattern is empty";
-        }
-
-        if (pattern == "*")
-        {
-            return null;
-        }
-
-        int star = pattern.IndexOf('*', StringComparison.Ordinal);
-        if (star >= 0 && (star != pattern.Length - 1 || star < 2 || pattern[star - 1] != '.'))
-        {
-            return $"the event pattern '{pattern}' is malformed: '*' may only end a pattern after a dot (activity_log.user.*) or stand alone";
-        }
-
-        if (pattern.Any(char.IsWhiteSpace))
-        {
-            return $"the event pattern '{pattern}' contains white space";
-        }
-
-        return null;
-    }
+    /// <summary>Why a pattern is malformed (naming the grammar), or <see langword="null"/> when it is fine.</summary>
+    public static string? Describe(string? pattern) =>
+        ActivityEventName.TryParsePattern(pattern, out _, out string? problem)
+            ? null
+            : string.IsNullOrWhiteSpace(pattern)
+                ? $"an event pattern is empty; {ActivityEventName.PatternGrammar}"
+                : $"the event pattern '{pattern}' is malformed: {problem}; {ActivityEventName.PatternGrammar}";
 }

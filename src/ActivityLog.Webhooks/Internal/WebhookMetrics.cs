@@ -7,7 +7,7 @@ namespace ActivityLog.Webhooks.Internal;
 /// <summary>The instruments on the <c>ActivityLog.Webhooks</c> meter, tagged with the endpoint name.</summary>
 internal sealed class WebhookMetrics
 {
-    public const string MeterName = "ActivityLog.Webhooks";
+    public const string MeterName = ActivityLogDiagnostics.WebhooksMeterName;
 
     private readonly Counter<long> _deliveries;
     private readonly Counter<long> _eventsDelivered;

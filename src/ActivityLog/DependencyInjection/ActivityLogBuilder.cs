@@ -91,11 +91,11 @@ public sealed class ActivityLogBuilder
     }
 
     /// <summary>Adds or replaces one description template.</summary>
-    /// <param name="eventName">The event name.</param>
+    /// <param name="eventName">The event name, or a pattern such as <c>activity_log.user.*</c> (see <see cref="ActivityDescriptionOptions"/>).</param>
     /// <param name="template">The template, such as <c>removed the webhook {resource.name} from {related.name}</c>.</param>
     /// <param name="culture">The culture, or <see langword="null"/> for the default templates.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The template is malformed (checked now, not at first use).</exception>
+    /// <exception cref="ArgumentException">The event name or pattern, or the template, is malformed (checked now, not at first use).</exception>
     public ActivityLogBuilder AddDescription(string eventName, string template, string? culture = null)
     {
         _ = new ActivityDescriptionOptions().AddTemplate(eventName, template, culture);

@@ -82,8 +82,14 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddSingleton<ActivityOutboxSignal>();
         services.TryAddSingleton(sp => new SensitiveFieldRedactor(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Redaction));
         services.TryAddSingleton(sp => new ActivityDescriptionFormatter(sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Descriptions));
-        services.TryAddSingleton(sp => new ActivityValueNormalizer(
-            sp.GetRequiredService<SensitiveFieldRedactor>().Mask, sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value.Limits));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value;
+            var maskedWhole = new MaskedWholeValues(
+                LoggerFactoryOf(sp).CreateLogger("ActivityLog.Redaction"), sp.GetRequiredService<ActivityLogMetrics>());
+            return new ActivityValueNormalizer(
+                sp.GetRequiredService<SensitiveFieldRedactor>().Mask, options.Limits, new Dictionary<Type, PlainObjectShape>(options.Redaction.PlainObjects), maskedWhole);
+        });
         // Registered by type: a store recognises the core's default by its implementation type and replaces it. Its
         // logger is optional (a missing ILogger<T> registration leaves the default null: nothing is logged).
         services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
@@ -98,9 +104,12 @@ public static class ActivityLogServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityDispatcherHostedService>());
     }
 
+    /// <summary>The host's logger factory, or one that logs nothing when the host has no logging.</summary>
+    private static ILoggerFactory LoggerFactoryOf(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+
     /// <summary>The host's logger for <typeparamref name="T"/>, or one that logs nothing when the host has no logging.</summary>
-    private static ILogger<T> LoggerFor<T>(IServiceProvider services) =>
-        (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<T>();
+    private static ILogger<T> LoggerFor<T>(IServiceProvider services) => LoggerFactoryOf(services).CreateLogger<T>();
 
     /// <summary>Hosts the dispatcher; a separate type so that the dispatcher itself stays one singleton.</summary>
     private sealed class ActivityDispatcherHostedService(ActivityDispatcher dispatcher) : IHostedService
@@ -126,6 +135,11 @@ internal sealed class ActivityLogRulesValidator : IValidateOptions<ActivityLogOp
         if (options.SinkRetry.MaxDelay < options.SinkRetry.Delay)
         {
             failures.Add("ActivityLog:SinkRetry:MaxDelay must not be shorter than ActivityLog:SinkRetry:Delay.");
+        }
+
+        if (options.MissingAccount is { } missingAccount && !Enum.IsDefined(missingAccount))
+        {
+            failures.Add("ActivityLog:MissingAccount is not a known mode (Allow, Drop or Throw).");
         }
 
         try

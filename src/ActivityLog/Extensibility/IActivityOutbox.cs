@@ -75,4 +75,19 @@ public interface IActivityOutbox
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The count.</returns>
     Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The destination's backlog: pending events, when the oldest was added, and dead letters. Read by the health check
+    /// (<c>AddHealthChecks().AddActivityLog()</c>). The default answers from <see cref="CountPendingAsync"/> and
+    /// <see cref="ListDeadLettersAsync"/> (at most 1,000 dead letters counted, no age); the EF Core and in-memory outboxes answer it in full.
+    /// </summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The status.</returns>
+    async Task<ActivityOutboxStatus> GetStatusAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        long pending = await CountPendingAsync(destination, cancellationToken).ConfigureAwait(false);
+        var dead = await ListDeadLettersAsync(destination, 1_000, cancellationToken).ConfigureAwait(false);
+        return new ActivityOutboxStatus(pending, null, dead.Count);
+    }
 }

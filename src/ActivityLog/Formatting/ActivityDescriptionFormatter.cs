@@ -17,16 +17,16 @@ public sealed class ActivityDescriptionFormatter
     private static readonly DescriptionTemplate WithoutName = DescriptionTemplate.Parse("{event.verb} a {event.resource_type}", "default");
     private static readonly DescriptionTemplate WithoutNameVowel = DescriptionTemplate.Parse("{event.verb} an {event.resource_type}", "default");
 
-    private readonly Dictionary<string, DescriptionTemplate> _templates;
-    private readonly Dictionary<string, Dictionary<string, DescriptionTemplate>> _cultures;
+    private readonly TemplateTable _templates;
+    private readonly Dictionary<string, TemplateTable> _cultures;
     private readonly ActivityDescriptionOptions _options;
     private readonly CultureInfo? _defaultCulture;
-    private readonly Dictionary<string, DescriptionTemplate>[] _defaultChain;
-    private readonly ConcurrentDictionary<CultureInfo, Dictionary<string, DescriptionTemplate>[]> _chains = new();
+    private readonly TemplateTable[] _defaultChain;
+    private readonly ConcurrentDictionary<CultureInfo, TemplateTable[]> _chains = new();
 
     /// <summary>Creates a formatter from options.</summary>
     /// <param name="options">The templates.</param>
-    /// <exception cref="ArgumentException">A template is malformed or names an unknown placeholder.</exception>
+    /// <exception cref="ArgumentException">A template is malformed or names an unknown placeholder, or a key is neither an event name nor an event-name pattern.</exception>
     public ActivityDescriptionFormatter(ActivityDescriptionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,7 +50,7 @@ public sealed class ActivityDescriptionFormatter
         culture ??= _defaultCulture;
         foreach (var templates in Chain(culture))
         {
-            if (templates.TryGetValue(activityEvent.Name, out var template))
+            if (templates.Find(activityEvent.Name) is { } template)
             {
                 return template.Render(activityEvent);
             }
@@ -101,7 +101,7 @@ public sealed class ActivityDescriptionFormatter
         return _options.UnknownActorName;
     }
 
-    private Dictionary<string, DescriptionTemplate>[] Chain(CultureInfo? culture)
+    private TemplateTable[] Chain(CultureInfo? culture)
     {
         if (culture is null || _cultures.Count == 0)
         {
@@ -110,7 +110,7 @@ public sealed class ActivityDescriptionFormatter
 
         return _chains.GetOrAdd(culture, c =>
         {
-            var chain = new List<Dictionary<string, DescriptionTemplate>>();
+            var chain = new List<TemplateTable>();
             for (var current = c; !Equals(current, CultureInfo.InvariantCulture); current = current.Parent)
             {
                 if (_cultures.TryGetValue(current.Name, out var templates))
@@ -124,6 +124,5 @@ public sealed class ActivityDescriptionFormatter
         });
     }
 
-    private static Dictionary<string, DescriptionTemplate> Compile(Dictionary<string, string> templates) =>
-        templates.ToDictionary(t => t.Key, t => DescriptionTemplate.Parse(t.Value, t.Key), StringComparer.Ordinal);
+    private static TemplateTable Compile(Dictionary<string, string> templates) => new(templates);
 }

@@ -17,6 +17,10 @@ namespace ActivityLog;
 /// <item><c>{metadata.KEY}</c>, <c>{changes.FIELD.from}</c>, <c>{changes.FIELD.to}</c> (after redaction)</item>
 /// <item><c>{event.resource_type}</c> and <c>{event.verb}</c>: the last two segments of the event name, underscores read as spaces</item>
 /// </list>
+/// <para>Keys follow the event-name grammar the reader and webhooks use: an exact name
+/// (<c>activity_log.webhook.removed</c>), whole segments followed by <c>.*</c> (<c>activity_log.user.*</c>) or <c>*</c>.
+/// An exact name wins over a pattern, and a longer pattern over a shorter one. Any other key (<c>activity_log.us*</c>,
+/// <c>Activity_Log.User.Updated</c>) fails at start with an <see cref="ArgumentException"/>.</para>
 /// <para>Write <c>{{</c> and <c>}}</c> for literal braces. A placeholder with no value renders as nothing and the
 /// surrounding spaces are collapsed.</para>
 /// <para>
@@ -48,15 +52,16 @@ public sealed class ActivityDescriptionOptions
     public string? Culture { get; set; }
 
     /// <summary>Adds or replaces a template.</summary>
-    /// <param name="eventName">The event name, such as <c>activity_log.webhook.removed</c>.</param>
+    /// <param name="eventName">The event name, such as <c>activity_log.webhook.removed</c>, or a pattern such as <c>activity_log.user.*</c>.</param>
     /// <param name="template">The template, such as <c>removed the webhook {resource.name} from {related.name}</c>.</param>
     /// <param name="culture">The culture name, or <see langword="null"/> for the default templates.</param>
     /// <returns>These options, for chaining.</returns>
-    /// <exception cref="ArgumentException">An argument is empty, or the template names an unknown placeholder.</exception>
+    /// <exception cref="ArgumentException">An argument is empty, <paramref name="eventName"/> is neither an event name nor an event-name pattern, or the template names an unknown placeholder.</exception>
     public ActivityDescriptionOptions AddTemplate(string eventName, string template, string? culture = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         ArgumentException.ThrowIfNullOrWhiteSpace(template);
+        _ = TemplateTable.ParseKey(eventName);
         _ = DescriptionTemplate.Parse(template, eventName);
         if (culture is null)
         {

@@ -9,7 +9,7 @@ namespace ActivityLog.Internal;
 /// </summary>
 internal sealed class ActivityLogMetrics : IDisposable
 {
-    public const string MeterName = "ActivityLog";
+    public const string MeterName = ActivityLogDiagnostics.MeterName;
 
     private readonly Counter<long> _processed;
     private readonly Counter<long> _delivered;
@@ -18,6 +18,7 @@ internal sealed class ActivityLogMetrics : IDisposable
     private readonly Counter<long> _sinkFailures;
     private readonly Counter<long> _quarantined;
     private readonly Counter<long> _repaired;
+    private readonly Counter<long> _maskedWhole;
 
     private readonly Meter? _ownMeter;
 
@@ -28,11 +29,12 @@ internal sealed class ActivityLogMetrics : IDisposable
         var meter = meterFactory?.Create(MeterName) ?? (_ownMeter = new Meter(MeterName));
         _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
         _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
-        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed.");
+        _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed, missing_account.");
         _gated = meter.CreateCounter<long>("activitylog.events.gated", "{event}", "Events not recorded because their account is not enabled.");
         _sinkFailures = meter.CreateCounter<long>("activitylog.sink.failures", "{attempt}", "Failed sink attempts, per sink.");
         _quarantined = meter.CreateCounter<long>("activitylog.events.quarantined", "{event}", "Events a sink rejected for good, kept in the quarantine, per sink.");
         _repaired = meter.CreateCounter<long>("activitylog.values.repaired", "{value}", "Values of events not recorded through Record (captured changes) that were repaired or cut to be storable.");
+        _maskedWhole = meter.CreateCounter<long>("activitylog.values.masked_whole", "{value}", "Plain objects written as the redaction mask whole because their members cannot be inspected (trimmed or native AOT app, type not registered with AddSensitiveProperties<T>()).");
         meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
     }
 
@@ -60,6 +62,9 @@ internal sealed class ActivityLogMetrics : IDisposable
 
     public void Repaired(int count) => _repaired.Add(count);
 
+    /// <summary>Counted at Record, but only for a value that fails closed: never on the path of a well-formed event.</summary>
+    public void MaskedWhole() => _maskedWhole.Add(1);
+
     public void SinkFailed(string sink) => _sinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
 }
 
@@ -74,4 +79,5 @@ internal static class DropReasons
     public const string SinkQueueFull = "sink_queue_full";
     public const string QuarantineFull = "quarantine_full";
     public const string QuarantineFailed = "quarantine_failed";
+    public const string MissingAccount = "missing_account";
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ActivityLog.Diagnostics;
 using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using Microsoft.Extensions.Hosting;
@@ -62,6 +64,15 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
     public long DroppedCount => _queue.DroppedCount;
 
     public long QuarantinedCount => Interlocked.Read(ref _shared.QuarantinedCount);
+
+    /// <summary>The queue, for the health check (depth, capacity, drops per reason).</summary>
+    internal ActivityQueue Queue => _queue;
+
+    /// <summary>The sinks whose last write failed, by name, for the health check.</summary>
+    internal IReadOnlyList<string> FailingSinks => [.. _sinks.Where(s => s.IsFailing).Select(s => s.Name)];
+
+    /// <summary>Whether the dispatcher is running (started and not stopped).</summary>
+    internal bool IsRunning => _loop is not null && !_queue.IsClosed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -183,6 +194,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 
     private async Task RunAsync()
     {
+        ActivityLogTracing.DetachFromCaller();
         try
         {
             await DrainAsync().ConfigureAwait(false);
@@ -343,13 +355,22 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         }
 
         int taken = batch.Count;
+        // One span per batch: processing and the hand-over to every sink; each sink's write is a child span.
+        using var span = ActivityLogTracing.Source.StartActivity(ActivityLogTracing.DispatchSpan);
+        span?.SetTag(ActivityLogTracing.BatchSizeTag, taken);
         try
         {
             await _processor.ProcessAsync(batch, _abort.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
+            span?.SetTag(ActivityLogTracing.OutcomeTag, "shutdown");
             return; // The stop counts the batch in flight.
+        }
+        catch (Exception exception) when (span is not null)
+        {
+            ActivityLogTracing.Failed(span, "failed", exception);
+            throw;
         }
 
         // The gate removed (and counted) some events; the processor dropped (and counted) any it could not process.
@@ -365,10 +386,13 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
         }
 
         // Every sink gets the same array: sinks treat events as read-only, and the array is never reused.
+        var trace = span?.Context ?? default;
         foreach (var sink in _sinks)
         {
-            await sink.PostAsync(processed).ConfigureAwait(false);
+            await sink.PostAsync(processed, trace).ConfigureAwait(false);
         }
+
+        span?.SetTag(ActivityLogTracing.OutcomeTag, "dispatched");
     }
 
     private void CountLeftovers()

@@ -3,6 +3,7 @@ using ActivityLog.Internal;
 using ActivityLog.Redaction;
 using ActivityLog.Values;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ActivityLog.Pipeline;
 
@@ -15,11 +16,19 @@ internal sealed class ActivityLogEventProcessor(
     ActivityValueNormalizer normalizer,
     ActivityLogMetrics metrics,
     ActivityQueue losses,
+    IOptions<ActivityLogOptions> options,
     ILogger<ActivityLogEventProcessor> logger) : IActivityLogEventProcessor
 {
+    private readonly bool _requireAccount = (options.Value.MissingAccount ?? ActivityMissingAccountMode.Allow) != ActivityMissingAccountMode.Allow;
+
     public async ValueTask ProcessAsync(IList<ActivityLogEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (_requireAccount)
+        {
+            DropWithoutAccount(events);
+        }
+
         await ApplyGateAsync(events, cancellationToken).ConfigureAwait(false);
         for (int i = 0; i < events.Count; i++)
         {
@@ -84,6 +93,31 @@ internal sealed class ActivityLogEventProcessor(
         }
 
         activityEvent.SetDescription(formatter.Describe(activityEvent));
+    }
+
+    /// <summary>
+    /// A multi-account host never stores an event that belongs to no account's log: such events are counted
+    /// (<c>missing_account</c>) and logged here, where every path meets (the queue, the transactional save, captured changes).
+    /// </summary>
+    private void DropWithoutAccount(IList<ActivityLogEvent> events)
+    {
+        int removed = 0;
+        ActivityLogEvent? example = null;
+        for (int i = events.Count - 1; i >= 0; i--)
+        {
+            if (events[i].AccountId is null)
+            {
+                example = events[i];
+                events.RemoveAt(i);
+                removed++;
+            }
+        }
+
+        if (example is not null)
+        {
+            losses.CountDropped(removed, DropReasons.MissingAccount);
+            Log.MissingAccountDropped(logger, removed, example.Name, example.Actor.Type);
+        }
     }
 
     private async ValueTask ApplyGateAsync(IList<ActivityLogEvent> events, CancellationToken cancellationToken)

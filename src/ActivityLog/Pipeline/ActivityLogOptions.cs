@@ -68,6 +68,20 @@ public sealed class ActivityLogOptions
     [Range(1, 1_000_000)]
     public int QuarantineCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// What happens to an event that has no account (none given to <c>Record</c> and none in the ambient
+    /// <see cref="ActivityScope"/>). In a multi-account host such an event belongs to no account's log, so it must not
+    /// be stored silently: <see cref="ActivityMissingAccountMode.Drop"/> counts it (<c>activitylog.events.dropped</c>,
+    /// reason <c>missing_account</c>) and logs a warning.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/>: <see cref="ActivityMissingAccountMode.Allow"/> in a single-account host, and
+    /// <see cref="ActivityMissingAccountMode.Drop"/> once the host is multi-account (the ASP.NET Core integration sets
+    /// that when it is told where the account comes from: a resolver, a claim, a route value or a header). Set it to
+    /// choose explicitly.
+    /// </value>
+    public ActivityMissingAccountMode? MissingAccount { get; set; }
+
     /// <summary>How a failing sink is retried.</summary>
     [ValidateObjectMembers]
     public ActivitySinkRetryOptions SinkRetry { get; set; } = new();
@@ -91,6 +105,22 @@ public enum ActivityQueueFullMode
 
     /// <summary>Drop the new event at once and count it; the caller never blocks.</summary>
     DropNewest,
+}
+
+/// <summary>What happens to an event without an account; see <see cref="ActivityLogOptions.MissingAccount"/>.</summary>
+public enum ActivityMissingAccountMode
+{
+    /// <summary>Store it with no account (single-account hosts, or an explicit opt-in in a multi-account one).</summary>
+    Allow,
+
+    /// <summary>Drop it, count it (<c>activitylog.events.dropped</c>, reason <c>missing_account</c>) and log a warning. <c>Record</c> never throws for it.</summary>
+    Drop,
+
+    /// <summary>
+    /// <c>Record</c> throws an <see cref="ArgumentException"/> naming <c>accountId</c>. Events that do not come through
+    /// <c>Record</c> (captured entity changes) have no caller to throw to: they are dropped and counted as with <see cref="Drop"/>.
+    /// </summary>
+    Throw,
 }
 
 /// <summary>Retry with exponential back-off and jitter for a sink that throws (Polly's retry strategy).</summary>

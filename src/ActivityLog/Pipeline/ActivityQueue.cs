@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ActivityLog.Internal;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ internal sealed class ActivityQueue
     private readonly ILogger _logger;
     private ActivityLogMetrics? _metrics;
     private long _dropped;
+    private readonly ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
     private long _droppedSinceLog;
     private long _lastDropLog = long.MinValue;
     private volatile bool _closed;
@@ -43,6 +45,12 @@ internal sealed class ActivityQueue
     public int Count => _channel.Reader.Count;
 
     public long DroppedCount => Volatile.Read(ref _dropped);
+
+    /// <summary>The drops since start per reason (the metric's <c>reason</c> tag), for the health check.</summary>
+    public IReadOnlyDictionary<string, long> DroppedByReason => new Dictionary<string, long>(_droppedByReason, StringComparer.Ordinal);
+
+    /// <summary>The queue's capacity (<see cref="ActivityLogOptions.QueueCapacity"/>).</summary>
+    public int Capacity => _options.QueueCapacity;
 
     // Attached by the dispatcher rather than injected: the metrics' queue-depth gauge reads this queue.
     internal void AttachMetrics(ActivityLogMetrics metrics) => _metrics = metrics;
@@ -88,6 +96,7 @@ internal sealed class ActivityQueue
         }
 
         long total = Interlocked.Add(ref _dropped, count);
+        _droppedByReason.AddOrUpdate(reason, count, (_, sum) => sum + count);
         Interlocked.Add(ref _droppedSinceLog, count);
         _metrics?.Dropped(count, reason, sink);
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using ActivityLog.Diagnostics;
 using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using Microsoft.Extensions.Logging;
@@ -37,6 +39,8 @@ internal sealed class SinkWorker
     private int _inFlight;
     private bool _abandoned;
     private volatile bool _failing;
+    // For the health check only: also set when a sink without retries fails, which must not change back-pressure.
+    private volatile bool _lastWriteFailed;
     private Task? _loop;
 
     public SinkWorker(IActivitySink sink, string name, ActivityDispatcher.Shared shared)
@@ -49,6 +53,9 @@ internal sealed class SinkWorker
 
     public string Name { get; }
 
+    /// <summary>Whether the sink's last write failed (it is retrying, or gave up on its last batch) and none succeeded since.</summary>
+    public bool IsFailing => _failing || _lastWriteFailed;
+
     public Task Completion => _loop ?? Task.CompletedTask;
 
     public void Start() => _loop ??= Task.Run(RunAsync, CancellationToken.None);
@@ -57,7 +64,7 @@ internal sealed class SinkWorker
     /// Queues a processed batch. Waits for room while this sink keeps up (back-pressure); while it is failing, drops
     /// what does not fit and counts it (<c>sink_queue_full</c>).
     /// </summary>
-    public async ValueTask PostAsync(ActivityLogEvent[] batch)
+    public async ValueTask PostAsync(ActivityLogEvent[] batch, ActivityContext trace = default)
     {
         int capacity = _shared.Options.SinkQueueCapacity ?? _shared.Options.QueueCapacity;
         if (Interlocked.Read(ref _queued) + batch.Length > capacity && Interlocked.Read(ref _queued) > 0)
@@ -103,13 +110,13 @@ internal sealed class SinkWorker
             return;
         }
 
-        _channel.Writer.TryWrite(new Item(batch, null));
+        _channel.Writer.TryWrite(new Item(batch, null, trace));
     }
 
     /// <summary>Completes <paramref name="flush"/> once every batch posted before it has been settled.</summary>
     public void PostFlush(TaskCompletionSource flush)
     {
-        if (!_channel.Writer.TryWrite(new Item(null, flush)))
+        if (!_channel.Writer.TryWrite(new Item(null, flush, default)))
         {
             flush.TrySetResult();
         }
@@ -162,6 +169,7 @@ internal sealed class SinkWorker
 
     private async Task RunAsync()
     {
+        ActivityLogTracing.DetachFromCaller();
         var reader = _channel.Reader;
         try
         {
@@ -189,7 +197,7 @@ internal sealed class SinkWorker
                     }
 
                     SignalRoom();
-                    await WriteAsync(new ArraySegment<ActivityLogEvent>(batch)).ConfigureAwait(false);
+                    await WriteAsync(new ArraySegment<ActivityLogEvent>(batch), item.Trace).ConfigureAwait(false);
                 }
             }
         }
@@ -203,14 +211,14 @@ internal sealed class SinkWorker
     /// Writes a batch; on a rejection, isolates the rejected event by splitting. A work stack, not recursion: a batch of
     /// 100,000 events each named by its rejection must not grow the call stack per event.
     /// </summary>
-    private async Task WriteAsync(ArraySegment<ActivityLogEvent> batch)
+    private async Task WriteAsync(ArraySegment<ActivityLogEvent> batch, ActivityContext trace)
     {
         var parts = new Stack<ArraySegment<ActivityLogEvent>>();
         parts.Push(batch);
         while (parts.Count > 0)
         {
             var part = parts.Pop();
-            var rejected = await TryWriteAsync(part).ConfigureAwait(false);
+            var rejected = await TryWriteAsync(part, trace).ConfigureAwait(false);
             if (rejected is null)
             {
                 continue;
@@ -255,17 +263,18 @@ internal sealed class SinkWorker
     }
 
     /// <summary>One write with the retry pipeline; settles the outcome unless the sink rejected the part (returned).</summary>
-    private async Task<ActivityLogEventRejectedException?> TryWriteAsync(ArraySegment<ActivityLogEvent> part)
+    private async Task<ActivityLogEventRejectedException?> TryWriteAsync(ArraySegment<ActivityLogEvent> part, ActivityContext trace)
     {
         var context = ResilienceContextPool.Shared.Get(_shared.Abort);
         context.Properties.Set(BatchSize, part.Count);
         try
         {
             await _retry.ExecuteAsync(
-                static async (ctx, state) => await state._sink.WriteBatchAsync(state.part, ctx.CancellationToken).ConfigureAwait(false),
+                static async (ctx, state) => await state.worker.WriteOnceAsync(state.part, state.trace, ctx.CancellationToken).ConfigureAwait(false),
                 context,
-                (_sink, part)).ConfigureAwait(false);
+                (worker: this, part, trace)).ConfigureAwait(false);
             _failing = false;
+            _lastWriteFailed = false;
             Settle(part.Count, delivered: true);
             return null;
         }
@@ -281,6 +290,7 @@ internal sealed class SinkWorker
         catch (Exception exception)
 #pragma warning restore CA1031
         {
+            _lastWriteFailed = true;
             _shared.Metrics.SinkFailed(Name);
             Log.SinkGaveUp(_shared.Logger, exception, Name, part.Count, _shared.Options.SinkRetry.MaxRetryAttempts + 1);
             Settle(part.Count, delivered: false, DropReasons.SinkFailed);
@@ -289,6 +299,29 @@ internal sealed class SinkWorker
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One call to the sink, in a span of its own (every retry is one more span under the batch's dispatch).</summary>
+    private async ValueTask WriteOnceAsync(ArraySegment<ActivityLogEvent> part, ActivityContext trace, CancellationToken cancellationToken)
+    {
+        using var span = ActivityLogTracing.Source.StartActivity(ActivityLogTracing.SinkWriteSpan, ActivityKind.Internal, trace);
+        span?.SetTag(ActivityLogTracing.SinkTag, Name);
+        span?.SetTag(ActivityLogTracing.BatchSizeTag, part.Count);
+        try
+        {
+            await _sink.WriteBatchAsync(part, cancellationToken).ConfigureAwait(false);
+            span?.SetTag(ActivityLogTracing.OutcomeTag, "written");
+        }
+        catch (ActivityLogEventRejectedException exception) when (span is not null)
+        {
+            ActivityLogTracing.Failed(span, "rejected", exception);
+            throw;
+        }
+        catch (Exception exception) when (span is not null)
+        {
+            ActivityLogTracing.Failed(span, cancellationToken.IsCancellationRequested ? "shutdown" : "failed", exception);
+            throw;
         }
     }
 
@@ -379,5 +412,5 @@ internal sealed class SinkWorker
         return builder.Build();
     }
 
-    private readonly record struct Item(ActivityLogEvent[]? Batch, TaskCompletionSource? Flush);
+    private readonly record struct Item(ActivityLogEvent[]? Batch, TaskCompletionSource? Flush, ActivityContext Trace);
 }

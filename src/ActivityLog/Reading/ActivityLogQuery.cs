@@ -32,11 +32,13 @@ public sealed record ActivityLogQuery
     public string? ResourceId { get; init; }
 
     /// <summary>
-    /// Only events with one of these names. Each entry is an exact name (<c>activity_log.user.updated</c>) or a prefix
-    /// pattern ending in <c>*</c> (<c>activity_log.user.*</c> matches <c>activity_log.user.updated</c> but not
-    /// <c>activity_log.user_role.created</c>); <c>*</c> alone, <see langword="null"/> or an empty list match every name.
-    /// Entries use the characters of event names (lowercase letters, digits, <c>_</c> and <c>.</c>), which are matched
-    /// literally. At most <see cref="MaxEventNames"/> entries.
+    /// Only events with one of these names. Each entry is an exact name (<c>activity_log.user.updated</c>) or whole
+    /// segments followed by <c>.*</c> (<c>activity_log.*</c>; <c>activity_log.user.*</c> matches
+    /// <c>activity_log.user.updated</c> but not <c>activity_log.user_role.created</c>); <c>*</c> alone,
+    /// <see langword="null"/> or an empty list match every name. A wildcard inside or in part of a segment
+    /// (<c>activity_log.us*</c>, <c>activity_log.*.created</c>) is refused with an <see cref="ArgumentException"/> by
+    /// the reader: the same grammar as webhook endpoints' <c>Events</c> and description template keys. At most
+    /// <see cref="MaxEventNames"/> entries.
     /// </summary>
     public IReadOnlyList<string>? EventNames { get; init; }
 

@@ -3,6 +3,7 @@
 #pragma warning disable CA2208
 
 using System.Runtime.CompilerServices;
+using ActivityLog.Naming;
 using ActivityLog.Values;
 
 namespace ActivityLog;
@@ -33,7 +34,7 @@ internal static class ActivityEntryValidator
 
         for (int i = 0; i < related.Length; i++)
         {
-            CheckResource(related[i], RelatedFields);
+            CheckResource(related[i], RelatedFields[i]);
         }
 
         var changes = entry.Changes;
@@ -71,7 +72,7 @@ internal static class ActivityEntryValidator
     {
         if (actor is { } a && !a.IsUnknown)
         {
-            CheckLength(a.Type, ActivityLimits.MaxTypeLength, "actor.type");
+            CheckType(a.Type, "actor.type");
             CheckIdentifier(a.Identifier, "actor.id");
             CheckLength(a.Name, ActivityLimits.MaxNameLength, "actor.name");
         }
@@ -95,6 +96,11 @@ internal static class ActivityEntryValidator
         }
 
     }
+
+    /// <summary>The exception for an activity without an account when the host requires one (<see cref="ActivityMissingAccountMode.Throw"/>).</summary>
+    public static ArgumentException MissingAccount() => new(
+        "The activity has no account: pass accountId, or record inside an ActivityScope that has one. This host requires an account on every event (ActivityLog:MissingAccount is Throw).",
+        "accountId");
 
     /// <summary>Checks metadata keys; the recorder calls it on its copy, so later changes by the caller cannot slip past.</summary>
     public static void ValidateMetadata(IReadOnlyDictionary<string, object?> metadata)
@@ -134,7 +140,7 @@ internal static class ActivityEntryValidator
     {
         if (string.IsNullOrWhiteSpace(eventName))
         {
-            throw new ArgumentException("The event name is empty; use the form 'activity_log.<resource_type>.<verb>'.", nameof(eventName));
+            throw new ArgumentException($"The event name is empty; {ActivityEventName.NameGrammar}.", nameof(eventName));
         }
 
         if (eventName.Length > ActivityLimits.MaxEventNameLength)
@@ -143,71 +149,54 @@ internal static class ActivityEntryValidator
                 $"The event name is {eventName.Length} characters long; at most {ActivityLimits.MaxEventNameLength} are allowed.", nameof(eventName));
         }
 
-        int segments = 1;
-        bool segmentStart = true;
-        foreach (char c in eventName)
+        if (ActivityEventName.DescribeName(eventName) is { } problem)
         {
-            if (c == '.')
-            {
-                if (segmentStart)
-                {
-                    throw Malformed(eventName, "it has an empty segment");
-                }
-
-                segments++;
-                segmentStart = true;
-            }
-            else if (c is (>= 'a' and <= 'z') || (!segmentStart && (c is (>= '0' and <= '9') or '_')))
-            {
-                segmentStart = false;
-            }
-            else
-            {
-                throw Malformed(eventName, segmentStart
-                    ? $"a segment starts with '{c}' instead of a lowercase letter"
-                    : $"it contains '{c}'; only lowercase letters, digits and underscores are allowed");
-            }
-        }
-
-        if (segmentStart)
-        {
-            throw Malformed(eventName, "it ends with a dot");
-        }
-
-        if (segments < 3)
-        {
-            throw Malformed(eventName, "it needs at least three segments");
+            throw new ArgumentException($"The event name '{eventName}' is malformed: {problem}; {ActivityEventName.NameGrammar}.", nameof(eventName));
         }
     }
 
-    private static ArgumentException Malformed(string eventName, string why) =>
-        new($"The event name '{eventName}' is malformed: {why}. Use the form 'activity_log.<resource_type>.<verb>'.", nameof(eventName));
-
     // Field names built once: validation runs on every Record and must not allocate.
-    private static readonly FieldNames ResourceFields = new("resource");
-    private static readonly FieldNames RelatedFields = new("related");
+    private static readonly FieldNames ResourceFields = new("resource", "resource");
+    private static readonly FieldNames[] RelatedFields =
+        [.. Enumerable.Range(0, ActivityLimits.MaxRelatedResources).Select(i => new FieldNames("related", $"related[{i}]"))];
 
     private static void CheckResource(ActivityResource resource, FieldNames field)
     {
         if (resource.Type is null)
         {
-            throw new ArgumentException($"The {field.Self} has no type; create it with new ActivityResource(type, id, name).", field.Self);
+            throw new ArgumentException($"The {field.Path} has no type; create it with new ActivityResource(type, id, name).", field.Self);
         }
 
-        CheckLength(resource.Type, ActivityLimits.MaxTypeLength, field.Type);
+        CheckType(resource.Type, field.Type);
         CheckIdentifier(resource.Identifier, field.Id);
         CheckLength(resource.Name, ActivityLimits.MaxNameLength, field.Name);
     }
 
-    private sealed class FieldNames(string self)
+    /// <summary>The parameter names of one resource's fields: <c>resource.type</c>, <c>related[2].id</c>.</summary>
+    private sealed class FieldNames(string self, string path)
     {
         public string Self { get; } = self;
 
-        public string Type { get; } = self + ".type";
+        public string Path { get; } = path;
 
-        public string Id { get; } = self + ".id";
+        public string Type { get; } = path + ".type";
 
-        public string Name { get; } = self + ".name";
+        public string Id { get; } = path + ".id";
+
+        public string Name { get; } = path + ".name";
+    }
+
+    /// <summary>Resource and actor types follow the event name's segment rule, so any type can sit in a name.</summary>
+    private static void CheckType(string? type, string field)
+    {
+        // Length and storability first: their messages never quote the value (a NUL or lone surrogate may hide a secret).
+        CheckLength(type, ActivityLimits.MaxTypeLength, field);
+        if (type is not null && ActivityEventName.DescribeType(type) is { } problem)
+        {
+            // A type is a code-side identifier, not a user value, so it is quoted (cut, in case it is long).
+            string shown = type.Length > 40 ? type[..40] + "…" : type;
+            throw new ArgumentException($"The {field} '{shown}' is not a valid type: {problem}; a type is {ActivityEventName.SegmentGrammar}.", field);
+        }
     }
 
     private static void CheckIdentifier(ActivityIdentifier id, string field)

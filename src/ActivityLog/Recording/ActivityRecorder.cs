@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActivityLog.Pipeline;
 using ActivityLog.Values;
+using Microsoft.Extensions.Options;
 
 namespace ActivityLog.Recording;
 
@@ -8,8 +9,11 @@ namespace ActivityLog.Recording;
 /// The queued path's recorder: validate, stamp the time and the ambient values, enqueue. No id, no JSON, no I/O and
 /// no wake-up of the dispatcher per event; the dispatcher stamps ids and runs the pipeline in batches.
 /// </summary>
-internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time, ActivityValueNormalizer values) : IActivityRecorder
+internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time, ActivityValueNormalizer values, IOptions<ActivityLogOptions> options)
+    : IActivityRecorder
 {
+    private readonly bool _throwWithoutAccount = options.Value.MissingAccount == ActivityMissingAccountMode.Throw;
+
     public void Record(in ActivityEntry entry)
     {
         // The event is a snapshot of what the caller passed: values are checked and copied now, at every depth, so
@@ -37,6 +41,12 @@ internal sealed class ActivityRecorder(ActivityQueue queue, TimeProvider time, A
         var related = entry.RelatedResources.ToArray();
         var actor = entry.Actor ?? scope?.Actor ?? default;
         var accountId = entry.AccountId ?? scope?.AccountId;
+        if (accountId is null && _throwWithoutAccount)
+        {
+            // Only on explicit request (MissingAccount = Throw): the default drops and counts instead, in the pipeline.
+            throw ActivityEntryValidator.MissingAccount();
+        }
+
         var timestamp = time.GetUtcNow();
         var trace = Activity.Current;
         var activityEvent = new ActivityLogEvent

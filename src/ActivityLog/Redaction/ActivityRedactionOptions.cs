@@ -1,4 +1,5 @@
 using ActivityLog.Redaction;
+using ActivityLog.Values;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
@@ -119,6 +120,7 @@ public sealed class ActivityRedactionOptions
     {
         ArgumentException.ThrowIfNullOrEmpty(resourceType);
 
+        AddSensitiveProperties<T>();
         var list = ListFor(resourceType);
         foreach (var property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -132,6 +134,35 @@ public sealed class ActivityRedactionOptions
 
         return this;
     }
+
+    /// <summary>
+    /// Registers <typeparamref name="T"/> as a plain object given as a change or metadata value, so that trimmed and
+    /// native AOT apps write its public properties with every member marked <see cref="SensitiveDataAttribute"/> or a
+    /// <c>Microsoft.Extensions.Compliance</c> data classification written as <see cref="Mask"/>.
+    /// </summary>
+    /// <remarks>
+    /// Without reflection-based JSON serialization (trimmed and native AOT apps) the members of a value cannot be
+    /// inspected, so a plain object of a type not registered here is written as <see cref="Mask"/> whole: it fails
+    /// closed, and is counted on the <c>activitylog.values.masked_whole</c> metric and logged once per type. A registered
+    /// type is walked member by member, its properties named by <c>[JsonPropertyName]</c> or in snake case, as the
+    /// reflection serializer writes them. The registration's <see cref="DynamicallyAccessedMembersAttribute"/> keeps
+    /// the metadata that walk reads. Apps with reflection (JIT) need no registration: every plain object is walked.
+    /// Registering a type twice has no further effect.
+    /// </remarks>
+    /// <typeparam name="T">The type of the values, matched exactly (a derived type needs its own registration).</typeparam>
+    /// <returns>These options, for chaining.</returns>
+    public ActivityRedactionOptions AddSensitiveProperties<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>()
+    {
+        if (!PlainObjects.ContainsKey(typeof(T)))
+        {
+            PlainObjects[typeof(T)] = PlainObjectShape.Of<T>();
+        }
+
+        return this;
+    }
+
+    /// <summary>The plain object types registered with <see cref="AddSensitiveProperties{T}()"/>, by exact type.</summary>
+    internal Dictionary<Type, PlainObjectShape> PlainObjects { get; } = [];
 
     private static void AddExactRule(IList<string> list, MemberInfo member)
     {

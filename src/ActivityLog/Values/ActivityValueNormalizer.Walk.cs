@@ -11,9 +11,11 @@ internal sealed partial class ActivityValueNormalizer
     /// One pass over an event's values: the running size, the count of repairs, and the mode. A struct passed by
     /// reference, so checking an event of primitives allocates nothing.
     /// </summary>
-    private struct Walk(ActivityValueNormalizer owner, bool repair, int size = 0)
+    private partial struct Walk(ActivityValueNormalizer owner, bool repair, int size = 0)
     {
         private readonly ActivityValueLimits _limits = owner._limits;
+
+        private readonly string _mask = owner._mask;
 
         public int Size = size;
 
@@ -158,7 +160,14 @@ internal sealed partial class ActivityValueNormalizer
                         return PrimitiveToNode(value);
                     }
 
-                    return Own(owner._objects.ToNode(value, repair), depth);
+                    if (owner._objects.Serializes)
+                    {
+                        return Own(owner._objects.ToNode(value, repair), depth);
+                    }
+
+                    return owner._objects.TryGetShape(value.GetType(), out var shape)
+                        ? FromShape(value, shape, depth)
+                        : Own(owner._objects.MaskWhole(value), depth);
             }
         }
 

@@ -23,11 +23,26 @@ internal sealed partial class ActivityValueNormalizer
 {
     private readonly ActivityValueLimits _limits;
     private readonly PlainObjects _objects;
+    private readonly string _mask;
 
-    public ActivityValueNormalizer(string mask, ActivityValueLimits limits)
+    /// <param name="mask">The redactor's mask, written for what cannot be inspected.</param>
+    /// <param name="limits">The limits.</param>
+    /// <param name="shapes">Plain object types registered for trimmed and native AOT apps (none when null).</param>
+    /// <param name="maskedWhole">Counts and logs values masked whole (not counted when null).</param>
+    /// <param name="reflection">
+    /// <see langword="false"/> writes plain objects as a trimmed or native AOT app does, without the reflection
+    /// serializer (tests prove that path on the JIT with it); <see langword="true"/> uses it where the runtime allows.
+    /// </param>
+    public ActivityValueNormalizer(
+        string mask,
+        ActivityValueLimits limits,
+        IReadOnlyDictionary<Type, PlainObjectShape>? shapes = null,
+        MaskedWholeValues? maskedWhole = null,
+        bool reflection = true)
     {
         _limits = limits;
-        _objects = new PlainObjects(mask, limits.MaxDepth);
+        _mask = mask;
+        _objects = new PlainObjects(mask, limits.MaxDepth, shapes ?? new Dictionary<Type, PlainObjectShape>(), maskedWhole, reflection);
     }
 
     /// <summary>Whether a value is a JSON primitive that passes through as it is.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -11,28 +12,50 @@ internal sealed partial class ActivityValueNormalizer
     /// <summary>
     /// Plain objects given as values: written with their public properties (snake_case), every member marked
     /// <see cref="SensitiveDataAttribute"/> or with a data classification written as the mask. Where reflection-based
-    /// serialization is off (trimmed or native AOT apps) the members cannot be inspected, so the whole value is the
-    /// mask: it fails closed, never falling back to <see cref="object.ToString"/>.
+    /// serialization is off (trimmed or native AOT apps) the members cannot be inspected by the serializer: a type
+    /// registered with <see cref="ActivityRedactionOptions.AddSensitiveProperties{T}()"/> is walked through its
+    /// <see cref="PlainObjectShape"/>, any other value is the mask whole, counted and logged. It fails closed, never
+    /// falling back to <see cref="object.ToString"/>.
     /// </summary>
     private sealed class PlainObjects
     {
         private readonly string _mask;
         private readonly JsonSerializerOptions? _options;
+        private readonly IReadOnlyDictionary<Type, PlainObjectShape> _shapes;
+        private readonly MaskedWholeValues? _maskedWhole;
 
-        public PlainObjects(string mask, int maxDepth)
+        public PlainObjects(string mask, int maxDepth, IReadOnlyDictionary<Type, PlainObjectShape> shapes, MaskedWholeValues? maskedWhole, bool reflection)
         {
             _mask = mask;
-            if (JsonSerializer.IsReflectionEnabledByDefault)
+            _shapes = shapes;
+            _maskedWhole = maskedWhole;
+            // RuntimeFeature.IsDynamicCodeSupported is false under native AOT (the analyzer knows it as the guard of
+            // RequiresDynamicCode); JsonSerializer.IsReflectionEnabledByDefault is false in trimmed apps by default.
+            if (reflection && RuntimeFeature.IsDynamicCodeSupported && JsonSerializer.IsReflectionEnabledByDefault)
             {
                 _options = CreateOptions(mask, maxDepth);
             }
         }
 
+        /// <summary>Whether the reflection serializer writes plain objects (JIT apps); otherwise shapes or the mask.</summary>
+        public bool Serializes => _options is not null;
+
+        /// <summary>The shape of a registered type, by exact type.</summary>
+        public bool TryGetShape(Type type, [NotNullWhen(true)] out PlainObjectShape? shape) => _shapes.TryGetValue(type, out shape);
+
+        /// <summary>The value whose members cannot be inspected, written as the mask: counted and logged once per type.</summary>
+        public JsonValue MaskWhole(object value)
+        {
+            _maskedWhole?.Masked(value.GetType());
+            return JsonValue.Create(_mask);
+        }
+
         public JsonNode? ToNode(object value, bool repair)
         {
-            if (_options is null)
+            // The guard the AOT analyzer knows for RequiresDynamicCode: no IL3050 suppression is needed for Serialize.
+            if (_options is null || !RuntimeFeature.IsDynamicCodeSupported)
             {
-                return JsonValue.Create(_mask);
+                return MaskWhole(value);
             }
 
             try
@@ -51,13 +74,15 @@ internal sealed partial class ActivityValueNormalizer
             }
         }
 
-        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reached only when reflection-based serialization is enabled (_options is null otherwise); trimmed and AOT apps get the mask.")]
-        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above: guarded by JsonSerializer.IsReflectionEnabledByDefault.")]
+        // Proved by AotPublishTests (a native AOT app never takes this path: registered types are walked, others masked)
+        // and by PlainObjectShapeTests (with reflection off the normalizer never calls the serializer).
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reached only when _options is set, which needs reflection-based serialization enabled and dynamic code: trimmed apps (reflection off by default) and native AOT apps walk registered shapes or write the mask instead.")]
+        [RequiresDynamicCode("The reflection serializer; called only where RuntimeFeature.IsDynamicCodeSupported.")]
         private static JsonNode? Serialize(object value, JsonSerializerOptions options) =>
             JsonSerializer.SerializeToNode(value, value.GetType(), options);
 
-        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Created only when reflection-based serialization is enabled.")]
-        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Created only when reflection-based serialization is enabled.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Called only where reflection-based serialization is enabled (see the constructor); tests as above.")]
+        [RequiresDynamicCode("The reflection resolver; called only where RuntimeFeature.IsDynamicCodeSupported.")]
         private static JsonSerializerOptions CreateOptions(string mask, int maxDepth)
         {
             var resolver = new DefaultJsonTypeInfoResolver();

@@ -39,6 +39,9 @@ internal sealed class TestWebAppOptions
     /// <summary>Wraps the store's reader (for tests that watch how the endpoints consume it).</summary>
     public Func<IActivityLogReader, IActivityLogReader>? DecorateReader { get; init; }
 
+    /// <summary>More services or options (ActivityLog's own options, a capture sink, fake logging), added after the defaults.</summary>
+    public Action<IServiceCollection>? Services { get; init; }
+
     /// <summary>Route prefix for UseActivityLog tests that resolve the account from a route value.</summary>
     public bool SkipMapActivityLog { get; init; }
 }
@@ -128,6 +131,7 @@ internal sealed class TestWebApp : IAsyncDisposable
                 },
                 store => store.CreateSchemaOnStart = true)
             .AddAspNetCore(options.Http);
+        options.Services?.Invoke(services);
         if (options.DecorateReader is { } decorate)
         {
             var registered = services.Single(d => d.ServiceType == typeof(IActivityLogReader));

@@ -79,7 +79,7 @@ public sealed class ChangeCaptureRegistrationTests
         }
 
         (await host.EventsAsync()).Select(e => e.ResourceName).Should().Equal(["Next lease"], "the previous lease's unsaved event is not stored by the next one");
-        host.Logs.GetSnapshot().Should().Contain(r => r.Level == LogLevel.Warning && r.Id.Id == 3100 && r.Message.Contains("activity_log.customer.invited", StringComparison.Ordinal));
+        host.Logs.GetSnapshot().Should().Contain(r => r.Level == LogLevel.Warning && r.Id.Id == 2400 && r.Message.Contains("activity_log.customer.invited", StringComparison.Ordinal));
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

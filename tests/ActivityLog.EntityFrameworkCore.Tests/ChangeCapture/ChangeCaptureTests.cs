@@ -417,7 +417,7 @@ public sealed class ChangeCaptureTests
         }
 
         (await host.QueryAsync(ctx => ctx.Customers.CountAsync())).Should().Be(1);
-        host.Logs.GetSnapshot().Should().Contain(r => r.Level == LogLevel.Error && r.Id.Id == 3102 && r.Exception != null);
+        host.Logs.GetSnapshot().Should().Contain(r => r.Level == LogLevel.Error && r.Id.Id == 2402 && r.Exception != null);
     }
 
     private static async Task<int> AddCustomerAsync(CaptureTestHost host, Customer customer)

@@ -25,7 +25,7 @@ public sealed class ReaderFilterTests(ReaderFilterTests.SeededStores stores) : I
         "activity_log.user.updated",
         "activity_log.user.deleted",
         "activity_log.user_role.created",  // starts with "activity_log.user" but not "activity_log.user."
-        "activity_log.userxrole.created",  // matches "activity_log.user_" only if '_' were a wildcard
+        "activity_log.userxrole.created",  // matches "activity_log.user_role." only if '_' were a wildcard
         "activity_log.users.updated",
         "activityxlog.user.created",       // matches "activity_log.user." only if '_' were a wildcard
         "activity_log.webhook.deleted",
@@ -80,9 +80,10 @@ public sealed class ReaderFilterTests(ReaderFilterTests.SeededStores stores) : I
         ["prefix"] = new(
             new ActivityLogQuery("acct-a") { EventNames = ["activity_log.user.*"] },
             e => e.AccountId == "acct-a" && e.Name.StartsWith("activity_log.user.", StringComparison.Ordinal)),
-        ["prefix ending in an underscore"] = new(
-            new ActivityLogQuery("acct-a") { EventNames = ["activity_log.user_*"] },
-            e => e.AccountId == "acct-a" && e.Name.StartsWith("activity_log.user_", StringComparison.Ordinal)),
+        // A wildcard is a whole segment now (activity_log.user_* is refused); '_' inside the prefix must still be literal.
+        ["prefix with an underscore"] = new(
+            new ActivityLogQuery("acct-a") { EventNames = ["activity_log.user_role.*"] },
+            e => e.AccountId == "acct-a" && e.Name.StartsWith("activity_log.user_role.", StringComparison.Ordinal)),
         ["two prefixes"] = new(
             new ActivityLogQuery("acct-a") { EventNames = ["activity_log.user.*", "activity_log.webhook.*"] },
             e => e.AccountId == "acct-a" &&

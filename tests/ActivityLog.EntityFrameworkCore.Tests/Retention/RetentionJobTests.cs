@@ -64,7 +64,7 @@ public sealed class RetentionJobTests
         second.Deleted.Should().Be(6, "the event at the old cutoff and those within the hour after it are now too old");
         afterSecond.Should().BeEquivalentTo(fresh.Ids());
         host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot()
-            .Where(r => r.Id.Id == 300 && r.Level == LogLevel.Information).Should().HaveCount(2);
+            .Where(r => r.Id.Id == 2300 && r.Level == LogLevel.Information).Should().HaveCount(2);
     }
 
     [Theory]
@@ -95,7 +95,7 @@ public sealed class RetentionJobTests
         failed.Error.Should().NotBeNull();
         failed.Error.Should().BeAssignableTo<DbException>();
         host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot()
-            .Should().ContainSingle(r => r.Id.Id == 301 && r.Level == LogLevel.Error && r.Exception == failed.Error);
+            .Should().ContainSingle(r => r.Id.Id == 2301 && r.Level == LogLevel.Error && r.Exception == failed.Error);
         stopping.Should().BeFalse("a failed run never stops the host");
         retried.Error.Should().BeNull();
         retried.Deleted.Should().Be(3);

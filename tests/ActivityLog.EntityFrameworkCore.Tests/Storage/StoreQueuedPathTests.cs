@@ -67,7 +67,7 @@ public sealed class StoreQueuedPathTests
             },
             // A write that waits for a lock gives up after a second (the database's own busy/statement timeout).
             contextOptions: o => SetCommandTimeout(o, provider, seconds: 1));
-        using var failures = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "ActivityLog", "activitylog.sink.failures");
+        using var failures = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.sink.failures");
         var recorder = host.Services.GetRequiredService<IActivityRecorder>();
         var dispatcher = host.Services.GetRequiredService<IActivityDispatcher>();
 

@@ -69,7 +69,7 @@ public sealed class DispatcherTests
         await using var host = await ActivityLogTestHost.StartAsync(log => log
             .AddSink(broken)
             .Configure(o => o.SinkRetry.MaxRetryAttempts = 2));
-        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.dropped");
+        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.events.dropped");
 
         for (int i = 0; i < 10; i++)
         {
@@ -143,7 +143,7 @@ public sealed class DispatcherTests
             null,
             start: true,
             services => services.AddFakeLogging());
-        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.dropped");
+        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.events.dropped");
 
         host.Recorder.Record("activity_log.item.created", resource: new ActivityResource("item", 0));
         var firstFlush = host.Dispatcher.FlushAsync();

@@ -19,7 +19,7 @@ public sealed class GateTests
 
             return ValueTask.FromResult(account is "enterprise" or null);
         }));
-        using var gated = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.gated");
+        using var gated = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.events.gated");
 
         for (int i = 0; i < 10; i++)
         {

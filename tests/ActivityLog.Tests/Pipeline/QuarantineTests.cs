@@ -20,7 +20,7 @@ public sealed class QuarantineTests
     {
         var store = new PoisonRejectingSink(identifies: false);
         await using var host = await ActivityLogTestHost.StartAsync(log => log.AddSink(store).Configure(o => o.MaxBatchSize = 500), null, start: true, s => s.AddFakeLogging());
-        using var quarantined = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.quarantined");
+        using var quarantined = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.events.quarantined");
         var poison = new HashSet<int> { 3, 77, 78, 250, 499 };
         for (int i = 0; i < 500; i++)
         {

@@ -45,7 +45,7 @@ public sealed class SinkIsolationTests
             o.SinkQueueCapacity = 100;
             o.MaxBatchSize = 50;
         }));
-        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "ActivityLog", "activitylog.events.dropped");
+        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ActivityLogDiagnostics.MeterName, "activitylog.events.dropped");
         for (int i = 0; i < 1_000; i++)
         {
             host.Recorder.Record(Name, new ActivityResource("item", i));
@@ -68,8 +68,8 @@ public sealed class SinkIsolationTests
             o.MaxBatchSize = 500;
         }));
         var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        using var delivered = new MetricCollector<long>(meters, "ActivityLog", "activitylog.events.delivered");
-        using var dropped = new MetricCollector<long>(meters, "ActivityLog", "activitylog.events.dropped");
+        using var delivered = new MetricCollector<long>(meters, ActivityLogDiagnostics.MeterName, "activitylog.events.delivered");
+        using var dropped = new MetricCollector<long>(meters, ActivityLogDiagnostics.MeterName, "activitylog.events.dropped");
         for (int i = 0; i < 2_000; i++)
         {
             host.Recorder.Record(Name, new ActivityResource("item", i));

@@ -23,8 +23,8 @@ public sealed class SinkWorkerEdgeCaseTests
             o.ShutdownTimeout = TimeSpan.FromSeconds(2);
         }));
         var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        using var delivered = new MetricCollector<long>(meters, "ActivityLog", "activitylog.events.delivered");
-        using var dropped = new MetricCollector<long>(meters, "ActivityLog", "activitylog.events.dropped");
+        using var delivered = new MetricCollector<long>(meters, ActivityLogDiagnostics.MeterName, "activitylog.events.delivered");
+        using var dropped = new MetricCollector<long>(meters, ActivityLogDiagnostics.MeterName, "activitylog.events.dropped");
         for (int i = 0; i < 1_000; i++)
         {
             host.Recorder.Record(Name, new ActivityResource("item", i));

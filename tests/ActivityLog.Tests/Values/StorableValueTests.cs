@@ -43,7 +43,7 @@ public sealed class StorableValueTests : IDisposable
         { "resource.name", "resource.name" },
         { "resource.type", "resource.type" },
         { "resource.id", "resource.id" },
-        { "related.name", "related.name" },
+        { "related.name", "related[0].name" },
         { "accountId", "accountId" },
         { "context.ip_address", "context.ip_address" },
         { "context.user_agent", "context.user_agent" },
