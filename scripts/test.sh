@@ -31,10 +31,12 @@ if ! bash scripts/aot-prereqs.sh; then
   exit 1
 fi
 
+# The hang timeout is per test: ActivityLog.Consumer.Tests packs every package and builds and runs a web app on them
+# (dotnet-ef included), a few minutes on a busy 2-core machine, so it is set well above that.
 status=0
 dotnet test ActivityLog.sln --configuration Release \
   --logger "trx" --results-directory "$results" \
-  --blame-hang-timeout 5m \
+  --blame-hang-timeout 10m \
   -- RunConfiguration.TreatNoTestsAsError=true || status=$?
 
 passed=0; failed=0; skipped=0; total=0

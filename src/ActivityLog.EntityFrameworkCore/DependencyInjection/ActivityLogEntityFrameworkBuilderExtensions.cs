@@ -40,6 +40,9 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // The store's services log through ILogger<T>; EF Core already brings Microsoft.Extensions.Logging, so
+        // registering it here (idempotent) costs no dependency, while the core stays on the abstractions.
+        builder.Services.AddLogging();
         var options = builder.Services.AddOptions<ActivityLogStoreOptions>();
         if (configure is not null)
         {

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -66,16 +67,18 @@ public static class ActivityLogServiceCollectionExtensions
             return;
         }
 
+        // Only abstractions here (Microsoft.Extensions.Logging.Abstractions, IMeterFactory): the host brings logging
+        // and metrics (every Host/WebApplication builder registers both); without them, nothing is logged and the
+        // instruments live on a meter of their own (still visible to a MeterListener).
         services.AddOptions<ActivityLogOptions>().ValidateOnStart();
-        services.AddLogging();
-        services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         // The attributes (source-generated, failures named by configuration path), then the cross-field rules.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>>(
             new ConfigurationPathValidator<ActivityLogOptions>(new ActivityLogOptionsValidator(), ActivityLogOptions.SectionName)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogOptions>, ActivityLogRulesValidator>());
 
-        services.TryAddSingleton<ActivityQueue>();
+        services.TryAddSingleton(sp => new ActivityQueue(
+            sp.GetRequiredService<IOptions<ActivityLogOptions>>(), sp.GetRequiredService<TimeProvider>(), LoggerFor<ActivityQueue>(sp)));
         services.TryAddSingleton<IActivityRecorder, ActivityRecorder>();
         services.TryAddSingleton(ActivityLogGates.AllowAll);
         services.TryAddSingleton<ActivityOutboxSignal>();
@@ -85,20 +88,30 @@ public static class ActivityLogServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<ActivityLogOptions>>().Value;
             var maskedWhole = new MaskedWholeValues(
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.Redaction"), sp.GetRequiredService<ActivityLogMetrics>());
+                LoggerFactoryOf(sp).CreateLogger("ActivityLog.Redaction"), sp.GetRequiredService<ActivityLogMetrics>());
             return new ActivityValueNormalizer(
                 sp.GetRequiredService<SensitiveFieldRedactor>().Mask, options.Limits, new Dictionary<Type, PlainObjectShape>(options.Redaction.PlainObjects), maskedWhole);
         });
+        // Registered by type: a store recognises the core's default by its implementation type and replaces it. Its
+        // logger is optional (a missing ILogger<T> registration leaves the default null: nothing is logged).
         services.TryAddSingleton<IActivityQuarantine, InMemoryActivityQuarantine>();
         services.TryAddSingleton<ActivityIdGenerator>();
         services.TryAddSingleton(sp => new ActivityLogMetrics(
-            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             () => sp.GetRequiredService<ActivityQueue>().Count));
-        services.TryAddSingleton<IActivityLogEventProcessor, ActivityLogEventProcessor>();
-        services.TryAddSingleton<ActivityDispatcher>();
+        services.TryAddSingleton<IActivityLogEventProcessor>(sp =>
+            ActivatorUtilities.CreateInstance<ActivityLogEventProcessor>(sp, LoggerFor<ActivityLogEventProcessor>(sp)));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<ActivityDispatcher>(sp, LoggerFor<ActivityDispatcher>(sp)));
         services.TryAddSingleton<IActivityDispatcher>(sp => sp.GetRequiredService<ActivityDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityDispatcherHostedService>());
     }
+
+    /// <summary>The host's logger factory, or one that logs nothing when the host has no logging.</summary>
+    private static ILoggerFactory LoggerFactoryOf(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+
+    /// <summary>The host's logger for <typeparamref name="T"/>, or one that logs nothing when the host has no logging.</summary>
+    private static ILogger<T> LoggerFor<T>(IServiceProvider services) => LoggerFactoryOf(services).CreateLogger<T>();
 
     /// <summary>Hosts the dispatcher; a separate type so that the dispatcher itself stays one singleton.</summary>
     private sealed class ActivityDispatcherHostedService(ActivityDispatcher dispatcher) : IHostedService

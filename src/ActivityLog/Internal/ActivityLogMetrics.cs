@@ -7,7 +7,7 @@ namespace ActivityLog.Internal;
 /// The pipeline's instruments on the <c>ActivityLog</c> meter. Nothing here runs per <c>Record</c> call: counts are
 /// added per batch or per drop.
 /// </summary>
-internal sealed class ActivityLogMetrics
+internal sealed class ActivityLogMetrics : IDisposable
 {
     public const string MeterName = ActivityLogDiagnostics.MeterName;
 
@@ -20,9 +20,13 @@ internal sealed class ActivityLogMetrics
     private readonly Counter<long> _repaired;
     private readonly Counter<long> _maskedWhole;
 
-    public ActivityLogMetrics(IMeterFactory meterFactory, Func<int> queueDepth)
+    private readonly Meter? _ownMeter;
+
+    /// <param name="meterFactory">The host's meter factory; <see langword="null"/> (no metrics registered) uses a meter of its own.</param>
+    /// <param name="queueDepth">Reads the queue's depth for the gauge.</param>
+    public ActivityLogMetrics(IMeterFactory? meterFactory, Func<int> queueDepth)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory?.Create(MeterName) ?? (_ownMeter = new Meter(MeterName));
         _processed = meter.CreateCounter<long>("activitylog.events.processed", "{event}", "Events that went through the pipeline.");
         _delivered = meter.CreateCounter<long>("activitylog.events.delivered", "{event}", "Events a sink accepted, per sink.");
         _dropped = meter.CreateCounter<long>("activitylog.events.dropped", "{event}", "Events lost, per reason: queue_full, stopped, sink_queue_full, sink_failed, shutdown, pipeline_failed, quarantine_full, quarantine_failed, missing_account.");
@@ -33,6 +37,9 @@ internal sealed class ActivityLogMetrics
         _maskedWhole = meter.CreateCounter<long>("activitylog.values.masked_whole", "{value}", "Plain objects written as the redaction mask whole because their members cannot be inspected (trimmed or native AOT app, type not registered with AddSensitiveProperties<T>()).");
         meter.CreateObservableGauge("activitylog.queue.depth", queueDepth, "{event}", "Events waiting for the dispatcher.");
     }
+
+    /// <summary>Disposes the meter of its own, if any; a factory's meters are the factory's to dispose.</summary>
+    public void Dispose() => _ownMeter?.Dispose();
 
     public void Processed(int count) => _processed.Add(count);
 

@@ -2,6 +2,7 @@ using ActivityLog.Extensibility;
 using ActivityLog.Internal;
 using ActivityLog.Pipeline;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace ActivityLog.Quarantine;
@@ -11,7 +12,7 @@ namespace ActivityLog.Quarantine;
 /// An entry pushed out by a newer one is counted as dropped (<c>quarantine_full</c>) and logged, so nothing leaves
 /// without a count.
 /// </summary>
-internal sealed class InMemoryActivityQuarantine(IOptions<ActivityLogOptions> options, ActivityQueue losses, ILogger<InMemoryActivityQuarantine> logger)
+internal sealed class InMemoryActivityQuarantine(IOptions<ActivityLogOptions> options, ActivityQueue losses, ILogger<InMemoryActivityQuarantine>? logger = null)
     : IActivityQuarantine
 {
     private readonly Lock _gate = new();
@@ -34,7 +35,7 @@ internal sealed class InMemoryActivityQuarantine(IOptions<ActivityLogOptions> op
         if (evicted is not null)
         {
             losses.CountDropped(1, DropReasons.QuarantineFull, evicted.Sink);
-            Log.QuarantineFull(logger, evicted.Event.Id, evicted.Sink, _capacity);
+            Log.QuarantineFull(logger ?? NullLogger<InMemoryActivityQuarantine>.Instance, evicted.Event.Id, evicted.Sink, _capacity);
         }
 
         return ValueTask.CompletedTask;
