@@ -135,6 +135,7 @@ internal static class ActivityEntryValidator
     }
 
     private static readonly string?[] ValidNames = new string?[256];
+    private static readonly string?[] ValidTypes = new string?[64];
 
     private static void ValidateEventNameCharacters(string? eventName)
     {
@@ -189,14 +190,28 @@ internal static class ActivityEntryValidator
     /// <summary>Resource and actor types follow the event name's segment rule, so any type can sit in a name.</summary>
     private static void CheckType(string? type, string field)
     {
+        // Types are nearly always literals too: the instances that passed skip the checks, as event names do.
+        int slot = type is null ? 0 : RuntimeHelpers.GetHashCode(type) & (ValidTypes.Length - 1);
+        if (type is not null && ReferenceEquals(Volatile.Read(ref ValidTypes[slot]), type))
+        {
+            return;
+        }
+
         // Length and storability first: their messages never quote the value (a NUL or lone surrogate may hide a secret).
         CheckLength(type, ActivityLimits.MaxTypeLength, field);
-        if (type is not null && ActivityEventName.DescribeType(type) is { } problem)
+        if (type is null)
+        {
+            return;
+        }
+
+        if (ActivityEventName.DescribeType(type) is { } problem)
         {
             // A type is a code-side identifier, not a user value, so it is quoted (cut, in case it is long).
             string shown = type.Length > 40 ? type[..40] + "…" : type;
             throw new ArgumentException($"The {field} '{shown}' is not a valid type: {problem}; a type is {ActivityEventName.SegmentGrammar}.", field);
         }
+
+        Volatile.Write(ref ValidTypes[slot], type);
     }
 
     private static void CheckIdentifier(ActivityIdentifier id, string field)

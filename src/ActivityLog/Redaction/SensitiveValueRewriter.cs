@@ -1,4 +1,4 @@
-namespace ActivityLog.Redaction;
+namespace ActivityLog;
 
 /// <summary>
 /// Rewrites a leaf value that no filter masked, for example to keep only the last four digits of a card number.
