@@ -63,6 +63,12 @@ fi
 if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then
   status=1
 fi
+# A test host that hung or crashed ends its run "aborted" with its finished tests counted as passed: the run failed,
+# so say so in the counts too.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test failed (exit $status) although no test was counted as failed: an aborted or crashed test host." >&2
+  failed=1
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

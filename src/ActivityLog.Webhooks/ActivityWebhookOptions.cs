@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using ActivityLog.Serialization;
 
 namespace ActivityLog.Webhooks;
@@ -44,14 +46,19 @@ public sealed class ActivityWebhookOptions
     /// timeout and is retried on the schedule, so a receiver that stalls its answer holds its endpoint this long at most.
     /// </summary>
     /// <value>15 seconds. Between 1 second and 5 minutes.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The longest <c>Retry-After</c> honoured; a longer one is cut to this.</summary>
     /// <value>24 hours.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How many bytes of a response body are read (for the failure reason of a non-2xx answer); the rest is discarded.</summary>
     /// <value>1,024. Between 0 and 1,048,576.</value>
+    [Range(0, 1024 * 1024)]
     public int MaxResponseBodyBytes { get; set; } = 1024;
 
     /// <summary>
@@ -81,10 +88,14 @@ public sealed class ActivityWebhookOptions
 
     /// <summary>With a store's outbox, how often a worker looks for entries written by other processes (entries of this process wake it at once).</summary>
     /// <value>5 seconds. Between 10 milliseconds and 10 minutes.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a claimed batch stays leased to this process; another process may take it after that. Must exceed <see cref="RequestTimeout"/>.</summary>
     /// <value>2 minutes. Between 10 seconds and 1 hour.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
@@ -92,10 +103,13 @@ public sealed class ActivityWebhookOptions
     /// are dropped, counted (<c>activitylog.webhooks.events.dropped</c>, reason <c>queue_full</c>) and logged.
     /// </summary>
     /// <value>100,000. Between 1 and 10,000,000.</value>
+    [Range(1, 10_000_000)]
     public int InMemoryCapacity { get; set; } = 100_000;
 
     /// <summary>Without a store: how long a graceful stop keeps delivering what is due before it gives up and counts the rest as dropped.</summary>
     /// <value><see langword="null"/>: the core's <c>ActivityLog:ShutdownTimeout</c> (30 seconds by default).</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan? ShutdownTimeout { get; set; }
 
     internal IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays is { Count: > 0 } delays ? [.. delays] : StandardRetryDelays;

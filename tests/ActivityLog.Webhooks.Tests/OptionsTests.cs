@@ -31,7 +31,7 @@ public sealed class OptionsTests
             o.Endpoints["batch"] = new WebhookEndpointOptions { Url = new Uri("https://example.com/"), Secret = WebhookTestHost.Secret, MaxBatchEvents = 0 };
         });
 
-        message.Should().Contain("ActivityLog:Webhooks:RequestTimeout is 00:00:00")
+        message.Should().Contain("ActivityLog:Webhooks:RequestTimeout must be between 00:00:01 and 00:05:00")
             .And.Contain("ActivityLog:Webhooks:AllowedNetworks: '10.0.0.0/99'")
             .And.Contain("ActivityLog:Webhooks:Endpoints:relative:Url must be an absolute http or https URL.")
             .And.Contain("ActivityLog:Webhooks:Endpoints:ftp:Url must be an absolute http or https URL.")

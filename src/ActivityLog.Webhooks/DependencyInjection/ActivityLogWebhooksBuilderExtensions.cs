@@ -80,6 +80,8 @@ public static class ActivityLogWebhooksBuilderExtensions
         {
             options.ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityWebhookOptions>, ActivityWebhookOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityWebhookOptions>>(
+                new ConfigurationPathValidator<ActivityWebhookOptions>(new ActivityWebhookOptionsAttributesValidator(), ActivityWebhookOptions.SectionName)));
             // Tells a store that deliveries are configured (it maps its outbox tables), endpoints or not.
             services.TryAddSingleton<ActivityDeliveryMarker>();
             services.AddMetrics();

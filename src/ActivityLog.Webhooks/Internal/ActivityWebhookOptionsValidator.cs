@@ -4,9 +4,14 @@ using Microsoft.Extensions.Options;
 
 namespace ActivityLog.Webhooks.Internal;
 
+/// <summary>Validates the DataAnnotations attributes of <see cref="ActivityWebhookOptions"/> at start (source-generated).</summary>
+[OptionsValidator]
+internal sealed partial class ActivityWebhookOptionsAttributesValidator : IValidateOptions<ActivityWebhookOptions>;
+
 /// <summary>
-/// Fails the start on a bad endpoint or setting, naming the configuration key. Written by hand because the checks
-/// span several properties (URL against the network rules, secrets against the scheme); messages never quote a secret.
+/// Fails the start on what attributes cannot express, naming the configuration key: the lease against the request
+/// timeout, each retry delay, networks and the proxy, and every endpoint (URL against the network rules, secrets
+/// against the scheme, the event patterns); messages never quote a secret. Ranges are the attributes'.
 /// </summary>
 internal sealed class ActivityWebhookOptionsValidator : IValidateOptions<ActivityWebhookOptions>
 {
@@ -16,22 +21,11 @@ internal sealed class ActivityWebhookOptionsValidator : IValidateOptions<Activit
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        Range(failures, "RequestTimeout", options.RequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
-        Range(failures, "MaxRetryAfter", options.MaxRetryAfter, TimeSpan.Zero, TimeSpan.FromDays(7));
-        Range(failures, "PollInterval", options.PollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
-        Range(failures, "LeaseDuration", options.LeaseDuration, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
-        if (options.ShutdownTimeout is { } shutdown)
-        {
-            Range(failures, "ShutdownTimeout", shutdown, TimeSpan.Zero, TimeSpan.FromHours(1));
-        }
-
         if (options.LeaseDuration <= options.RequestTimeout)
         {
             failures.Add($"{Prefix}:LeaseDuration ({options.LeaseDuration}) must be longer than {Prefix}:RequestTimeout ({options.RequestTimeout}), or another process could take a batch still in flight.");
         }
 
-        Range(failures, "MaxResponseBodyBytes", options.MaxResponseBodyBytes, 0, 1024 * 1024);
-        Range(failures, "InMemoryCapacity", options.InMemoryCapacity, 1, 10_000_000);
         if (options.RetryDelays is { } delays)
         {
             if (delays.Count is < 1 or > 100)

@@ -51,6 +51,8 @@ public sealed class AotPublishTests : IDisposable
         events[3]["metadata"]!["order"]!.ToJsonString().Should().Be("""{"number":"A-1","invoice":"[FILTERED]"}""");
 
         lines.Should().Contain("MASKED_WHOLE 3", "each value masked whole is counted");
+        lines.Should().ContainSingle(l => l.StartsWith("VALIDATION ", StringComparison.Ordinal))
+            .Which.Should().Contain("ActivityLog:BatchDelay", "the suppressed TimeSpan range is enforced under native AOT by the generated validator");
         lines.Where(l => l.StartsWith("LOG ", StringComparison.Ordinal)).Should().ContainSingle()
             .Which.Should().StartWith("LOG 1101 ").And.Contain("of type Invoice was written as the mask whole");
     }

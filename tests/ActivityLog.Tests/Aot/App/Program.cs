@@ -55,6 +55,23 @@ foreach (var service in hosted)
 listener.RecordObservableInstruments();
 Console.WriteLine($"MASKED_WHOLE {Interlocked.Read(ref maskedWhole)}");
 
+// The TimeSpan ranges ([Range(typeof(TimeSpan), …)], whose trim warning the core suppresses) are enforced under native
+// AOT by the source-generated validator: an out-of-range value is refused, naming its configuration path.
+var invalid = new ServiceCollection();
+invalid.AddActivityLog(o => o.BatchDelay = TimeSpan.FromHours(2));
+await using (var invalidProvider = invalid.BuildServiceProvider())
+{
+    try
+    {
+        _ = invalidProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ActivityLogOptions>>().Value;
+        Console.WriteLine("VALIDATION none");
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException exception)
+    {
+        Console.WriteLine("VALIDATION " + string.Join(" | ", exception.Failures));
+    }
+}
+
 /// <summary>A registered type.</summary>
 internal sealed record Billing(string City, [property: SensitiveData] string TaxId);
 
