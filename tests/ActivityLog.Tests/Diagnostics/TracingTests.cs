@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ActivityLog.Tests.Support;
+
+using ActivityLog.Tests.Shared.Diagnostics;
 
 namespace ActivityLog.Tests.Diagnostics;
 
@@ -12,21 +13,9 @@ namespace ActivityLog.Tests.Diagnostics;
 public sealed class TracingTests : IDisposable
 {
     private const string Name = "activity_log.item.created";
-    private readonly ConcurrentQueue<Activity> _stopped = new();
-    private readonly ActivityListener _listener;
+    private readonly SpanCollector _spans = new();
 
-    public TracingTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ActivityLogDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _spans.Dispose();
 
     [Fact]
     public async Task A_dispatch_span_per_batch_holds_a_write_span_per_sink_with_its_name_and_size()
@@ -49,14 +38,14 @@ public sealed class TracingTests : IDisposable
         write.GetTagItem("activitylog.batch.size").Should().Be(3);
         write.GetTagItem("activitylog.outcome").Should().Be("written");
         write.Status.Should().Be(ActivityStatusCode.Unset);
-        var dispatch = _stopped.Should().ContainSingle(a => a.SpanId == write.ParentSpanId).Subject;
+        var dispatch = _spans.Stopped.Should().ContainSingle(a => a.SpanId == write.ParentSpanId).Subject;
         dispatch.OperationName.Should().Be("activitylog.dispatch");
         dispatch.Source.Name.Should().Be(ActivityLogDiagnostics.ActivitySourceName);
         dispatch.TraceId.Should().Be(write.TraceId);
         dispatch.ParentSpanId.Should().Be(default(ActivitySpanId), "a batch mixes many requests' events: it is a trace of its own");
         dispatch.GetTagItem("activitylog.batch.size").Should().Be(3);
         dispatch.GetTagItem("activitylog.outcome").Should().Be("dispatched");
-        var captureWrite = _stopped.Should().ContainSingle(a => a.ParentSpanId == dispatch.SpanId && (string?)a.GetTagItem("activitylog.sink") == "CapturingActivitySink").Subject;
+        var captureWrite = _spans.Stopped.Should().ContainSingle(a => a.ParentSpanId == dispatch.SpanId && (string?)a.GetTagItem("activitylog.sink") == "CapturingActivitySink").Subject;
         captureWrite.GetTagItem("activitylog.batch.size").Should().Be(3);
         AllTagValues(dispatch, write, captureWrite).Should().NotContain(v => v.Contains("secret-name", StringComparison.Ordinal) || v.Contains("item", StringComparison.Ordinal));
     }
@@ -95,7 +84,7 @@ public sealed class TracingTests : IDisposable
     }
 
     private List<Activity> WritesOf(string sink) =>
-        [.. _stopped.Where(a => a.OperationName == "activitylog.sink.write" && (string?)a.GetTagItem("activitylog.sink") == sink)];
+        [.. _spans.Stopped.Where(a => a.OperationName == "activitylog.sink.write" && (string?)a.GetTagItem("activitylog.sink") == sink)];
 
     private static IEnumerable<string> AllTagValues(params Activity[] spans) =>
         spans.SelectMany(s => s.TagObjects.Select(t => Convert.ToString(t.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "").Append(s.StatusDescription ?? "").Append(s.DisplayName));

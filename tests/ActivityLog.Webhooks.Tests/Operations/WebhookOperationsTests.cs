@@ -1,8 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ActivityLog.Webhooks.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+using ActivityLog.Tests.Shared.Diagnostics;
 
 namespace ActivityLog.Webhooks.Tests.Operations;
 
@@ -12,21 +13,9 @@ namespace ActivityLog.Webhooks.Tests.Operations;
 /// </summary>
 public sealed class WebhookOperationsTests : IDisposable
 {
-    private readonly ConcurrentQueue<Activity> _stopped = new();
-    private readonly ActivityListener _listener;
+    private readonly SpanCollector _spans = new();
 
-    public WebhookOperationsTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ActivityLogDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _spans.Dispose();
 
     [Fact]
     public async Task Each_attempt_is_a_span_with_the_host_status_and_outcome_but_no_path_or_secret()
@@ -134,7 +123,7 @@ public sealed class WebhookOperationsTests : IDisposable
     }
 
     private List<Activity> Attempts(int port) =>
-        [.. _stopped.Where(a => a.OperationName == "activitylog.webhook.attempt" && a.GetTagItem("server.port") is int p && p == port).OrderBy(a => a.StartTimeUtc)];
+        [.. _spans.Stopped.Where(a => a.OperationName == "activitylog.webhook.attempt" && a.GetTagItem("server.port") is int p && p == port).OrderBy(a => a.StartTimeUtc)];
 
     private static async Task<HealthReportEntry> CheckAsync(WebhookTestHost host) =>
         (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["activitylog"];
