@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using ActivityLog.Serialization;
@@ -112,6 +113,10 @@ public sealed class ActivityWebhookOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan? ShutdownTimeout { get; set; }
 
+    /// <summary>Tenant subscriptions (Settings → Webhooks): limits, URL rules, the shared delivery pool, failure handling.</summary>
+    [ValidateObjectMembers]
+    public WebhookSubscriptionOptions Subscriptions { get; } = new();
+
     internal IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays is { Count: > 0 } delays ? [.. delays] : StandardRetryDelays;
 }
 
@@ -170,16 +175,6 @@ public sealed class WebhookEndpointOptions
     /// <summary>Whether the endpoint receives anything. A disabled endpoint gets no outbox deliveries.</summary>
     /// <value><see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
-}
-
-/// <summary>The body of a webhook request.</summary>
-public enum WebhookPayloadFormat
-{
-    /// <summary><c>{"events":[…]}</c>, the seed payload's shape byte for byte; <c>Content-Type: application/json</c>.</summary>
-    Json,
-
-    /// <summary>One event object per line, each line ending in <c>\n</c>; <c>Content-Type: application/x-ndjson</c>.</summary>
-    JsonLines,
 }
 
 /// <summary>How a webhook request is signed.</summary>

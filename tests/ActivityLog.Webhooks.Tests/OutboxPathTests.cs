@@ -1,3 +1,4 @@
+using ActivityLog.Delivery;
 using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Tests.Support;

@@ -1,3 +1,4 @@
+using ActivityLog.Delivery;
 using ActivityLog.Extensibility;
 using ActivityLog.Health;
 using ActivityLog.Webhooks.Internal;

@@ -1,3 +1,4 @@
+using ActivityLog.Delivery;
 using System.Buffers;
 using System.Globalization;
 using System.Net;

@@ -70,6 +70,38 @@ public interface IActivityOutbox
     /// <returns><see langword="true"/> when a dead letter with that id existed and is due again.</returns>
     Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists destinations that have work due now, for one delivery engine that serves every destination from a bounded
+    /// pool: destinations with a batch whose retry time has come (or whose lease ran out) or with unbatched deliveries,
+    /// ordered by the time their oldest due work fell due (a retry time, or the oldest delivery's creation), so that a
+    /// destination with a long backlog does not come first forever. A destination with a batch under a live lease (in
+    /// flight in this or another process) is left out: one batch in flight per destination keeps its order.
+    /// </summary>
+    /// <param name="limit">The most destinations to return (1 to 10,000).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The destinations, and when the next not-yet-due work falls due.</returns>
+    Task<ActivityOutboxDueList> ListDueAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes every dead letter of <paramref name="destination"/> dead-lettered at or after <paramref name="since"/> due
+    /// again now, with the same ids and events and attempts counted from zero (an admin's "recover failed messages").
+    /// </summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="since">The earliest dead-letter time to recover.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many batches are due again.</returns>
+    Task<int> RecoverAsync(string destination, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes everything waiting for <paramref name="destination"/> (unbatched deliveries and pending batches, not dead
+    /// letters), for a destination that resumes "from now" or was deleted. The caller counts and logs what it discarded.
+    /// A batch under a live lease is removed too; the worker holding it finds it gone when it completes.
+    /// </summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many events were discarded.</returns>
+    Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default);
+
     /// <summary>The number of events waiting for <paramref name="destination"/>, batched or not, dead letters excluded: the queue depth.</summary>
     /// <param name="destination">The destination.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
