@@ -1,6 +1,5 @@
 using ActivityLog.AspNetCore;
 using ActivityLog.AspNetCore.Endpoints;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -52,25 +51,7 @@ public static class ActivityLogEndpointRouteBuilderExtensions
 
         var handlers = new ActivityLogEndpointHandlers(options);
         var group = endpoints.MapGroup(pattern);
-        if (options.AuthorizationPolicy is null)
-        {
-            group.RequireAuthorization();
-        }
-        else
-        {
-            group.RequireAuthorization(options.AuthorizationPolicy);
-        }
-
-        group.ExcludeFromDescription();
-        ((IEndpointConventionBuilder)group).Finally(endpoint =>
-        {
-            if (endpoint.Metadata.OfType<IAllowAnonymous>().Any())
-            {
-                throw new InvalidOperationException(
-                    $"The Activity Log endpoint '{endpoint.DisplayName}' must not allow anonymous access: remove AllowAnonymous() and name a policy in ActivityLogEndpointOptions.AuthorizationPolicy instead.");
-            }
-        });
-
+        ActivityLogEndpointConventions.Protect(group, options.AuthorizationPolicy, "Activity Log", nameof(ActivityLogEndpointOptions));
         group.MapGet("", (RequestDelegate)handlers.PageAsync).WithDisplayName("Activity Log page");
         group.MapGet("/api/events", (RequestDelegate)handlers.EventsAsync).WithDisplayName("Activity Log events");
         group.MapGet("/api/export", (RequestDelegate)handlers.ExportAsync).WithDisplayName("Activity Log export");

@@ -3,11 +3,9 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using ActivityLog.AspNetCore.Context;
 using ActivityLog.AspNetCore.Internal;
 using ActivityLog.Formatting;
 using ActivityLog.Serialization;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -221,42 +219,12 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
     /// </summary>
     private static async Task<Caller?> RequireCallerAsync(HttpContext context, bool html)
     {
+        if (await CallerAccount.RequireAsync(context, html, "MapActivityLog", "there is no activity log to show").ConfigureAwait(false) is not { } account)
+        {
+            return null;
+        }
+
         var services = context.RequestServices;
-        var headers = context.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers.CacheControl = "no-store";
-        if (context.User.Identity?.IsAuthenticated != true)
-        {
-            await context.ChallengeAsync().ConfigureAwait(false);
-            return null;
-        }
-
-        var reader = services.GetService<ActivityHttpContextReader>() ?? throw new InvalidOperationException(
-            "MapActivityLog needs AddAspNetCore(): call services.AddActivityLog().AddAspNetCore(…) when configuring services.");
-        string? account = reader.ReadAccount(context);
-        if (account is null)
-        {
-            AspNetCoreLog.NoAccount(Logger(context), context.Request.Path);
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            if (html)
-            {
-                context.Response.ContentType = "text/html; charset=utf-8";
-                await context.Response.WriteAsync(
-                    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Forbidden</title></head><body>" +
-                    "<p id=\"activity-log-forbidden\">Your sign-in belongs to no account, so there is no activity log to show.</p></body></html>\n",
-                    context.RequestAborted).ConfigureAwait(false);
-            }
-            else
-            {
-                await TypedResults.Problem(
-                    detail: "The caller belongs to no account.",
-                    statusCode: StatusCodes.Status403Forbidden,
-                    title: "Forbidden").ExecuteAsync(context).ConfigureAwait(false);
-            }
-
-            return null;
-        }
-
         var logReader = services.GetService<IActivityLogReader>() ?? throw new InvalidOperationException(
             "MapActivityLog needs an IActivityLogReader: add a store that reads, such as AddActivityLog().AddEntityFrameworkStore(…).");
         return new Caller(account, logReader, services.GetRequiredService<ActivityDescriptionFormatter>());
@@ -269,7 +237,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
             title: "The query is not valid.").ExecuteAsync(context);
 
     // ArgumentException.Message appends " (Parameter 'x')"; the detail reads better without it.
-    private static string StripParameterSuffix(ArgumentException exception) =>
+    internal static string StripParameterSuffix(ArgumentException exception) =>
         exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
             ? exception.Message[..^$" (Parameter '{name}')".Length]
             : exception.Message;

@@ -24,7 +24,7 @@ internal static class ActivityLogPageRenderer
     // Letters of every script stay readable; markup characters and quotes are still encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
-    private const string Style = """
+    internal const string Style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1f2328;background:#fff}
         h1{font-size:1.5rem;margin:0 0 1rem}
         form{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}

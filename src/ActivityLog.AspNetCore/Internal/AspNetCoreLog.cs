@@ -11,4 +11,7 @@ internal static partial class AspNetCoreLog
 
     [LoggerMessage(5101, LogLevel.Information, "ActivityLog exported {Rows} event(s) as {Format}.")]
     public static partial void Exported(ILogger logger, long rows, string format);
+
+    [LoggerMessage(5102, LogLevel.Warning, "ActivityLog refused a form post to {Path}: its antiforgery token is missing or invalid; nothing was changed.")]
+    public static partial void AntiforgeryRefused(ILogger logger, PathString path);
 }
