@@ -17,13 +17,26 @@ internal sealed class NetworkGuard
     private readonly Uri? _proxy;
 
     public NetworkGuard(ActivityWebhookOptions options)
+        : this(options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks, options.Proxy)
     {
-        _allowLoopback = options.AllowLoopback;
-        _allowPrivate = options.AllowPrivateNetworks;
-        // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
-        _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
-        _proxy = options.Proxy;
     }
+
+    private NetworkGuard(bool allowLoopback, bool allowPrivate, IEnumerable<string> allowed, Uri? proxy)
+    {
+        _allowLoopback = allowLoopback;
+        _allowPrivate = allowPrivate;
+        // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
+        _allowed = [.. allowed.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
+        _proxy = proxy;
+    }
+
+    /// <summary>
+    /// The rules for URLs typed by an account's admins: public addresses only (loopback only when
+    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/> says so, for tests), never the host's private-network
+    /// allowances, and the host's explicit proxy if it has one.
+    /// </summary>
+    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options) =>
+        new(options.Subscriptions.AllowLoopback, allowPrivate: false, allowed: [], options.Proxy);
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
     public string? Refuse(IPAddress address)
