@@ -90,6 +90,7 @@ internal sealed partial class WebhooksTestApp : IAsyncDisposable
         app.UseAuthorization();
         app.MapActivityLog();
         app.MapActivityLogWebhooks(Path);
+        MapRecordPage(app);
         try
         {
             await app.StartAsync().WaitAsync(HangGuard);
@@ -103,6 +104,30 @@ internal sealed partial class WebhooksTestApp : IAsyncDisposable
 
         return new WebhooksTestApp(app, folder);
     }
+
+    /// <summary>
+    /// <c>GET /record</c>: a one-button page that records <c>activity_log.field.created</c> for the field typed, as the
+    /// signed-in caller (actor and account from <c>UseActivityLog()</c>), so browser tests record by clicking.
+    /// </summary>
+    private static void MapRecordPage(WebApplication app)
+    {
+        app.MapGet("/record", () => Microsoft.AspNetCore.Http.Results.Content(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Record</title></head><body>" +
+            "<form id=\"record\" method=\"post\" action=\"/record\"><input id=\"field-name\" name=\"name\"><button id=\"record-field\" type=\"submit\">Create field</button></form>" +
+            "<p id=\"recorded\">" + System.Net.WebUtility.HtmlEncode(string.Empty) + "</p></body></html>", "text/html; charset=utf-8")).RequireAuthorization();
+        app.MapPost("/record", async (Microsoft.AspNetCore.Http.HttpContext context, IActivityRecorder recorder) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            string name = form["name"].ToString();
+            recorder.Record("activity_log.field.created", resource: new ActivityResource("field", "fld_" + Guid.NewGuid().ToString("N")[..8], name));
+            return Microsoft.AspNetCore.Http.Results.Content(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Recorded</title></head><body><p id=\"recorded\">" +
+                System.Net.WebUtility.HtmlEncode(name) + "</p></body></html>", "text/html; charset=utf-8");
+        }).RequireAuthorization();
+    }
+
+    /// <summary>Waits until every event recorded so far has passed the dispatcher (stored, and handed to the outbox).</summary>
+    public Task FlushAsync() => Services.GetRequiredService<IActivityDispatcher>().FlushAsync().WaitAsync(HangGuard);
 
     /// <summary>A client signed in as <paramref name="user"/> (or anonymous), with its own cookie jar and no redirects.</summary>
     public PageClient ClientFor(TestUser? user) => new(BaseAddress, user);
