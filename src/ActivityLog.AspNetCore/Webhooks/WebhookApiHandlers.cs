@@ -276,8 +276,21 @@ internal sealed class WebhookApiHandlers(ActivityLogWebhookEndpointOptions optio
             return null;
         }
 
+        // Bounded whatever the framing: a chunked body has no Content-Length to check up front.
         using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                await ProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "The request is too large.", "The body may hold at most 256 KiB.").ConfigureAwait(false);
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         if (buffer.Length == 0)
         {
             if (allowEmpty)
@@ -333,8 +346,14 @@ internal sealed class WebhookApiHandlers(ActivityLogWebhookEndpointOptions optio
                 return null;
         }
 
-        foreach (string name in body.Events ?? [])
+        foreach (string? name in body.Events ?? [])
         {
+            if (name is null)
+            {
+                await InvalidAsync(context, "Events", "'events' must hold event names or patterns, not null.").ConfigureAwait(false);
+                return null;
+            }
+
             draft.Events.Add(name);
         }
 

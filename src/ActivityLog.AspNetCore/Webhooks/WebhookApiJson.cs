@@ -67,7 +67,7 @@ internal sealed class WebhookDraftJson
 
     public string? Format { get; set; }
 
-    public IList<string>? Events { get; set; }
+    public IList<string?>? Events { get; set; }
 
     public string? Description { get; set; }
 }

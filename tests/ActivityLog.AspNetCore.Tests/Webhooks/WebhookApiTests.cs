@@ -81,6 +81,7 @@ public sealed class WebhookApiTests
             ("""{"url":"https://hooks.example.com/a","description":""}""", "description"),
             ("""{"url":"https://user:pw@hooks.example.com/a","description":"x"}""", "url"),
             ("""{"url":"https://hooks.example.com/a","events":["activity_log.us*"],"description":"x"}""", "events"),
+            ("""{"url":"https://hooks.example.com/a","events":[null],"description":"x"}""", "events"),
         })
         {
             using var response = await PostJsonAsync(john, Api, body);
@@ -96,6 +97,8 @@ public sealed class WebhookApiTests
         (await smuggled.Content.ReadAsStringAsync()).Should().Contain("account_id");
         using var malformed = await PostJsonAsync(john, Api, "{\"url\":");
         malformed.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        using var huge = await PostJsonAsync(john, Api, "{\"description\":\"" + new string('x', 300_000) + "\"}");
+        huge.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
 
         using var form = new FormUrlEncodedContent([new("url", "https://hooks.example.com/a"), new("description", "Forged")]);
         using var formPost = await john.Http.PostAsync(new Uri(Api, UriKind.Relative), form);
