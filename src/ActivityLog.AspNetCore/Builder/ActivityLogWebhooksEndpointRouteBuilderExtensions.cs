@@ -16,7 +16,7 @@ public static class ActivityLogWebhooksEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps Settings → Webhooks of the caller's account under <paramref name="pattern"/>: server-rendered pages (the list,
-    /// <b>Create New Webhook</b>, a details page with recent deliveries and dead letters, and buttons to redeliver, recover,
+    /// <b>Create New Webhook</b>, an edit form, a details page with recent deliveries and dead letters, and buttons to redeliver, recover,
     /// send a test, rotate the secret, enable, disable and delete) whose forms are protected by ASP.NET Core antiforgery,
     /// and a JSON API under <c>{pattern}/api</c>. Everything goes through <see cref="IActivityWebhookSubscriptions"/>
     /// (registered by <c>AddWebhooks()</c>), always for the caller's own account: another account's id answers 404.
@@ -66,6 +66,8 @@ public static class ActivityLogWebhooksEndpointRouteBuilderExtensions
         group.MapGet("/new", (RequestDelegate)page.NewAsync).WithDisplayName("Webhooks: new");
         group.MapPost("/new", (RequestDelegate)page.CreateAsync).WithDisplayName("Webhooks: create");
         group.MapGet("/{id:guid}", (RequestDelegate)page.DetailsAsync).WithDisplayName("Webhooks: details");
+        group.MapGet("/{id:guid}/edit", (RequestDelegate)page.EditAsync).WithDisplayName("Webhooks: edit");
+        group.MapPost("/{id:guid}/edit", (RequestDelegate)page.UpdateAsync).WithDisplayName("Webhooks: update");
         group.MapGet("/{id:guid}/delete", (RequestDelegate)page.ConfirmDeleteAsync).WithDisplayName("Webhooks: confirm delete");
         group.MapPost("/{id:guid}/delete", (RequestDelegate)page.DeleteAsync).WithDisplayName("Webhooks: delete");
         group.MapPost("/{id:guid}/enable", (RequestDelegate)page.EnableAsync).WithDisplayName("Webhooks: enable");

@@ -58,7 +58,9 @@ internal static class WebhookDetailsRenderer
         By(html, webhook.UpdatedBy);
         html.Append("</dd>\n</dl>\n");
 
-        html.Append("<section id=\"webhook-actions\">\n<h2>Actions</h2>\n");
+        html.Append("<section id=\"webhook-actions\">\n<h2>Actions</h2>\n<p><a id=\"webhook-edit\" href=\"");
+        Text(html, self + "/edit");
+        html.Append("\">Edit URL, format, events or description</a></p>\n");
         PostForm(html, context, "webhook-test", self + "/test", "Send test event");
         PostForm(html, context, "webhook-rotate", self + "/rotate", "Rotate secret");
         if (webhook.Enabled)

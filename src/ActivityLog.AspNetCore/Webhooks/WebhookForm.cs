@@ -13,6 +13,14 @@ internal sealed record WebhookForm(string Url, string Format, string EventsMode,
 {
     public static WebhookForm Empty { get; } = new("", "json", "all", "", "");
 
+    /// <summary>The form filled with a webhook's current values, for editing.</summary>
+    public static WebhookForm Of(WebhookSubscription webhook) => new(
+        webhook.Url.ToString(),
+        webhook.Format == WebhookPayloadFormat.JsonLines ? "jsonl" : "json",
+        webhook.Events.Count == 0 ? "all" : "selected",
+        string.Join(' ', webhook.Events),
+        webhook.Description);
+
     public static WebhookForm From(IFormCollection form) => new(
         Value(form, "url"),
         Value(form, "format"),

@@ -79,12 +79,66 @@ internal sealed class WebhookPageHandlers(ActivityLogWebhookEndpointOptions opti
         string? notice = Value(context.Request.Query, "done") switch
         {
             "enabled" => "The webhook is enabled.",
+            "updated" => "The webhook was saved.",
             "disabled" => "The webhook is disabled. Events recorded meanwhile are kept as its backlog.",
             "redelivered" => "The message is due again, with the same webhook-id.",
             "recovered" => Recovered(context.Request.Query),
             _ => null,
         };
         await DetailsAsync(context, caller, StatusCodes.Status200OK, notice, NoErrors).ConfigureAwait(false);
+    }
+
+    public async Task EditAsync(HttpContext context)
+    {
+        if (await WebhookCaller.RequireAsync(context, html: true).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var id = WebhookCaller.RouteId(context);
+        if (await caller.Webhooks.GetAsync(caller.AccountId, id, context.RequestAborted).ConfigureAwait(false) is not { } webhook)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        string list = paths.List(context);
+        await WebhookPageRenderer.WriteAsync(context, StatusCodes.Status200OK, "Edit webhook", html => WebhookPageRenderer.Form(html, context, list, WebhookForm.Of(webhook), NoErrors, id)).ConfigureAwait(false);
+    }
+
+    public async Task UpdateAsync(HttpContext context)
+    {
+        if (await RequirePostAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        var id = WebhookCaller.RouteId(context);
+        string list = paths.List(context);
+        var form = WebhookForm.From(await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false));
+        var errors = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (form.ToDraft(errors) is { } draft)
+        {
+            try
+            {
+                var updated = await caller.Webhooks.UpdateAsync(caller.AccountId, id, draft, context.RequestAborted).ConfigureAwait(false);
+                await ChangedAsync(context, id, "updated", updated).ConfigureAwait(false);
+                return;
+            }
+            catch (WebhookSubscriptionException exception)
+            {
+                errors[KnownField(exception.Field)] = ActivityLogEndpointHandlers.StripParameterSuffix(exception);
+            }
+        }
+
+        // Only the account's own webhook gets its form back with the errors; any other id stays a plain 404.
+        if (await caller.Webhooks.GetAsync(caller.AccountId, id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        await WebhookPageRenderer.WriteAsync(context, StatusCodes.Status400BadRequest, "Edit webhook", html => WebhookPageRenderer.Form(html, context, list, form, errors, id)).ConfigureAwait(false);
     }
 
     public async Task ConfirmDeleteAsync(HttpContext context)

@@ -104,16 +104,19 @@ internal static class WebhookPageRenderer
         }
     }
 
-    /// <summary>The Create New Webhook form, with the values typed so far and an error next to each refused field.</summary>
-    public static void Form(StringBuilder html, HttpContext context, string listPath, WebhookForm values, IReadOnlyDictionary<string, string> errors)
+    /// <summary>
+    /// The Create New Webhook form (or, with <paramref name="editing"/>, the edit form of that webhook), with the values
+    /// typed so far and an error next to each refused field.
+    /// </summary>
+    public static void Form(StringBuilder html, HttpContext context, string listPath, WebhookForm values, IReadOnlyDictionary<string, string> errors, Guid? editing = null)
     {
         html.Append("<nav class=\"crumbs\"><a id=\"back-to-webhooks\" href=\"");
         Text(html, listPath);
-        html.Append("\">Webhooks</a></nav>\n<h1>Create New Webhook</h1>\n");
+        html.Append("\">Webhooks</a></nav>\n<h1>").Append(editing is null ? "Create New Webhook" : "Edit webhook").Append("</h1>\n");
         FieldError(html, errors, "Account");
         FieldError(html, errors, "");
         html.Append("<form id=\"webhook-form\" class=\"stack\" method=\"post\" novalidate action=\"");
-        Text(html, Join(listPath, "new"));
+        Text(html, Join(listPath, editing is { } id ? id.ToString("D") + "/edit" : "new"));
         html.Append("\">\n");
         Antiforgery(html, context);
         html.Append("<label for=\"webhook-url\">URL <input id=\"webhook-url\" type=\"url\" name=\"url\" required value=\"");
@@ -136,7 +139,7 @@ internal static class WebhookPageRenderer
         Text(html, values.Description);
         html.Append("\" placeholder=\"Logging\" autocomplete=\"off\"></label>\n");
         FieldError(html, errors, "Description");
-        html.Append("<p><button id=\"webhook-save\" type=\"submit\">Create webhook</button></p>\n</form>\n");
+        html.Append("<p><button id=\"webhook-save\" type=\"submit\">").Append(editing is null ? "Create webhook" : "Save changes").Append("</button></p>\n</form>\n");
     }
 
     public static void Secret(StringBuilder html, string secret, string warning)

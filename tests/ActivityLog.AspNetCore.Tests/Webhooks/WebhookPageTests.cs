@@ -159,6 +159,7 @@ public sealed partial class WebhookPageTests
         Nonces().Replace(notFoundBody, "").Should().Be(Nonces().Replace(unknownBody, ""), "another account's webhook and no webhook look the same");
         notFoundBody.Should().NotContain("Acme logging").And.NotContain("acme-only");
         (await jane.GetAsync($"{WebhooksTestApp.Path}/{id:D}/delete")).Response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await jane.GetAsync($"{WebhooksTestApp.Path}/{id:D}/edit")).Response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await jane.GetAsync($"{WebhooksTestApp.Path}/not-a-guid")).Response.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         string token = await jane.TokenFromAsync(WebhooksTestApp.Path + "/new");
@@ -166,6 +167,8 @@ public sealed partial class WebhookPageTests
         foreach (var (path, fields) in new (string, (string, string)[])[]
         {
             (self + "/disable", []),
+            (self + "/edit", [("url", "https://evil.example.com/"), ("events_mode", "all"), ("description", "Mine")]),
+            (self + "/edit", [("url", ""), ("description", "Mine")]),
             (self + "/enable", [("resume_from", "now")]),
             (self + "/rotate", []),
             (self + "/test", []),
@@ -182,13 +185,15 @@ public sealed partial class WebhookPageTests
         var untouched = await app.InTest.GetAsync("acme", id);
         untouched.Should().NotBeNull();
         untouched!.Enabled.Should().BeTrue();
+        untouched.Description.Should().Be("Acme logging");
+        untouched.Url.Host.Should().Be("hooks.example.com");
         untouched.PreviousSecretExpiresAt.Should().BeNull("Jane's rotate did not happen");
         app.InTest.Redelivered.Should().BeEmpty();
         app.InTest.Recovered.Should().BeEmpty();
     }
 
     [Fact]
-    public async Task The_details_buttons_enable_from_now_rotate_test_recover_redeliver_and_delete_after_confirming()
+    public async Task The_details_buttons_edit_enable_from_now_rotate_test_recover_redeliver_and_delete_after_confirming()
     {
         await using var app = await StartAsync();
         using var john = app.ClientFor(John);
@@ -207,6 +212,18 @@ public sealed partial class WebhookPageTests
         var (enabled, _) = await john.PostFormAsync(self + "/enable", token, ("resume_from", "now"));
         enabled.StatusCode.Should().Be(HttpStatusCode.SeeOther);
         (await app.InTest.GetAsync("acme", id))!.Enabled.Should().BeTrue();
+
+        var (edit, editBody) = await john.GetAsync(self + "/edit");
+        edit.StatusCode.Should().Be(HttpStatusCode.OK);
+        editBody.Should().Contain("value=\"Logging\"").And.Contain("value=\"https://hooks.example.com/activity\"");
+        var (badEdit, badEditBody) = await john.PostFormAsync(self + "/edit", token, ("url", "ftp://hooks.example.com/"), ("events_mode", "all"), ("description", "Audit"));
+        badEdit.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        FieldErrors(badEditBody).Should().ContainSingle().Which.Field.Should().Be("url");
+        var (edited, _) = await john.PostFormAsync(self + "/edit", token, ("url", "https://other.example.com/b"), ("format", "jsonl"), ("events_mode", "selected"), ("events", "activity_log.user.*"), ("description", "Audit"));
+        edited.StatusCode.Should().Be(HttpStatusCode.SeeOther);
+        edited.Headers.Location!.OriginalString.Should().Be(self + "?done=updated");
+        var saved = (await app.InTest.GetAsync("acme", id))!;
+        (saved.Description, saved.Url.Host, saved.Format, saved.Events.Single()).Should().Be(("Audit", "other.example.com", WebhookPayloadFormat.JsonLines, "activity_log.user.*"));
 
         var (rotated, rotatedBody) = await john.PostFormAsync(self + "/rotate", token);
         rotated.StatusCode.Should().Be(HttpStatusCode.OK);
