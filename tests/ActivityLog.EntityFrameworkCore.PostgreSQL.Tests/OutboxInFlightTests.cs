@@ -25,6 +25,14 @@ public sealed class OutboxInFlightTests
         await using var fast2 = Build(database, TimeProvider.System, fast: true);
         await using var portable = Build(database, TimeProvider.System, fast: false);
         var written = await OutboxStrategyTests.WriteAsync(fast1, 600);
+        // Each destination's order is that of its outbox deliveries (the order batches are formed in).
+        var order = new Dictionary<string, List<Guid>>();
+        foreach (string destination in Destinations)
+        {
+            order[destination] = await EntryOrderAsync(database, destination);
+            order[destination].Should().BeEquivalentTo(written.Select(e => e.Id));
+        }
+
         var claim = new ActivityOutboxClaim { MaxEvents = 20, Lease = TimeSpan.FromMinutes(2) };
         var holders = Destinations.ToDictionary(d => d, _ => new StrongBox());
         var delivered = Destinations.ToDictionary(d => d, _ => new ConcurrentQueue<Guid>());
@@ -70,7 +78,7 @@ public sealed class OutboxInFlightTests
         claims.Should().BeGreaterThanOrEqualTo(Destinations.Length * 30);
         foreach (string destination in Destinations)
         {
-            delivered[destination].Should().Equal(written.Select(e => e.Id), $"{destination} gets every event once, in order");
+            delivered[destination].Should().Equal(order[destination], $"{destination} gets every event once, in order");
         }
 
         (await database.ScalarAsync<long>("SELECT count(*) FROM activity_outbox_batches")).Should().Be(0);
@@ -112,6 +120,22 @@ public sealed class OutboxInFlightTests
         await outbox.CompleteAsync(ahead);
         (await other.ListDueAsync(10)).Destinations.Should().NotContain(Destinations[0], "all of its events are delivered");
         (await other.CountPendingAsync(Destinations[0])).Should().Be(0);
+    }
+
+    private static async Task<List<Guid>> EntryOrderAsync(PostgresDatabase database, string destination)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT event_id FROM activity_outbox WHERE destination = @d ORDER BY id", connection);
+        command.Parameters.AddWithValue("d", destination);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
     }
 
     private static ServiceProvider Build(PostgresDatabase database, TimeProvider time, bool fast)
