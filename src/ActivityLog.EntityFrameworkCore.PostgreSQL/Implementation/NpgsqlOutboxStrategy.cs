@@ -110,6 +110,40 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         }
     }
 
+    public async Task<IReadOnlyList<(string Destination, DateTime Due)>> ListUnbatchedDueAsync(
+        DbContext context, DateTime now, IReadOnlyList<Guid> ahead, int limit, CancellationToken cancellationToken)
+    {
+        var plan = OutboxPlan.For(context) ?? throw new InvalidOperationException("The outbox mapping of this context is not one this strategy reads; check CanRun first.");
+        var database = context.Database;
+        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = new NpgsqlCommand(plan.DueSql, (NpgsqlConnection)database.GetDbConnection());
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>("s", NpgsqlDbType.Text) { TypedValue = OutboxBatchRow.Pending });
+                command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+                command.Parameters.Add(new NpgsqlParameter<Guid[]>("ahead", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. ahead] });
+                command.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = limit });
+                var result = new List<(string, DateTime)>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        result.Add((reader.GetString(0), DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc)));
+                    }
+                }
+
+                return result;
+            }
+        }
+        finally
+        {
+            await database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Cuts the locked deliveries, oldest first, into at most <paramref name="maxBatches"/> batches within the limits (each
     /// with at least one event); a delivery whose event is gone joins the batch being formed and is deleted with it.
