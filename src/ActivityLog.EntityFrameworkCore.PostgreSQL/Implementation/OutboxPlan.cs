@@ -15,10 +15,10 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 internal sealed class OutboxPlan
 {
     /// <summary>
-    /// Takes the claim lock of destination <c>@d</c> until the transaction ends, or answers <see langword="false"/> when
-    /// another claimer holds it (a two-key advisory lock, so it never meets the host's one-key locks).
+    /// Takes the claim lock of destination <c>@d</c> until the transaction ends, waiting while another claimer holds it
+    /// (a two-key advisory lock, so it never meets the host's one-key locks).
     /// </summary>
-    public static readonly string LockSql = $"SELECT pg_try_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))";
+    public static readonly string LockSql = $"SELECT pg_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))";
 
     /// <summary>The columns the claim returns before the event's: batch id, attempt, delivery id, the event's id (null when the event is gone).</summary>
     public const int EventOffset = 4;

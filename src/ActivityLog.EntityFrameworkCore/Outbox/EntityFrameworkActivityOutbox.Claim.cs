@@ -38,12 +38,12 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>
         await using (transaction.ConfigureAwait(false))
         {
             // 0. One batch in flight per destination across processes. On PostgreSQL claimers of one destination take turns
-            // (an advisory lock held until this transaction ends; a claimer that finds it taken leaves the work to the holder),
+            // (an advisory lock held until this transaction ends; the next claimer waits for it: claims are a few statements),
             // so the check below and the batch formed after it cannot interleave with another claim. SQLite's write
             // transaction serializes claims already; elsewhere the compare-and-set below narrows the race to the check.
-            if (npgsql && !await TryLockDestinationAsync(context, destination, cancellationToken).ConfigureAwait(false))
+            if (npgsql)
             {
-                return OutboxClaimOutcome.Nothing;
+                await LockDestinationAsync(context, destination, cancellationToken).ConfigureAwait(false);
             }
 
             if (await batches.AnyAsync(
@@ -214,13 +214,13 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>
         return context.GetService<ISqlGenerationHelper>().DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema());
     }
 
-    /// <summary>Takes the destination's claim lock for this transaction (PostgreSQL), or finds it taken by another claimer.</summary>
-    private static async Task<bool> TryLockDestinationAsync(DbContext context, string destination, CancellationToken cancellationToken)
+    /// <summary>Takes the destination's claim lock for this transaction (PostgreSQL), waiting while another claimer holds it.</summary>
+    private static async Task LockDestinationAsync(DbContext context, string destination, CancellationToken cancellationToken)
     {
-        var command = CreateCommand(context, $"SELECT pg_try_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))", [("d", destination)]);
+        var command = CreateCommand(context, $"SELECT pg_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))", [("d", destination)]);
         await using (command.ConfigureAwait(false))
         {
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
