@@ -25,6 +25,17 @@ internal sealed class NetworkGuard
         _proxy = options.Proxy;
     }
 
+    /// <summary>
+    /// The rules for tenant subscriptions (URLs typed by an account's admins): loopback only with
+    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/>; private networks and <see cref="ActivityWebhookOptions.AllowedNetworks"/>
+    /// never, since those widen the host's own endpoints only; the host's proxy, if any.
+    /// </summary>
+    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new NetworkGuard(new ActivityWebhookOptions { AllowLoopback = options.Subscriptions.AllowLoopback, Proxy = options.Proxy });
+    }
+
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
     public string? Refuse(IPAddress address)
     {

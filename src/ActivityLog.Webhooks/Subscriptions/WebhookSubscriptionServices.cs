@@ -1,0 +1,53 @@
+using ActivityLog.Extensibility;
+using ActivityLog.Webhooks.Delivery;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ActivityLog.Webhooks.Subscriptions;
+
+/// <summary>
+/// The services of Settings → Webhooks, registered by <c>AddWebhooks()</c>: the manager behind
+/// <see cref="IActivityWebhookSubscriptions"/>, the store selector the engine shares, the secret protector (ASP.NET Core
+/// Data Protection, as the host configures it), and the description templates of the management activities.
+/// Safe to call more than once.
+/// </summary>
+internal static class WebhookSubscriptionServices
+{
+    public static void Add(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        bool first = !services.Any(d => d.ServiceType == typeof(WebhookSubscriptionManager));
+
+        // Keys as the host configures them (AddDataProtection().PersistKeysTo…, SetApplicationName): every instance
+        // that shares the database must share the key ring too, or it cannot sign with the secrets it reads.
+        services.AddDataProtection();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton<WebhookSubscriptionStoreSelector>();
+        services.TryAddSingleton(sp => new WebhookSubscriptionManager(
+            sp.GetRequiredService<WebhookSubscriptionStoreSelector>().Store,
+            Outbox(sp),
+            sp.GetRequiredService<IWebhookDeliveryControl>(),
+            sp.GetRequiredService<WebhookSecretProtector>(),
+            sp.GetRequiredService<IActivityRecorder>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ActivityWebhookOptions>>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<WebhookSubscriptionManager>() ?? NullLogger<WebhookSubscriptionManager>.Instance));
+        services.TryAddSingleton<IActivityWebhookSubscriptions>(sp => sp.GetRequiredService<WebhookSubscriptionManager>());
+
+        if (first)
+        {
+            // After every Configure: a host's own template for these events wins, whenever it was added.
+            services.PostConfigure<ActivityLogOptions>(options => WebhookActivities.AddTemplates(options.Descriptions));
+        }
+    }
+
+    // The store's transactional outbox when there is one. The in-memory case is the delivery engine's to provide
+    // (its outbox selector), since both must share one instance.
+    private static IActivityOutbox Outbox(IServiceProvider services) =>
+        services.GetServices<IActivityOutbox>().LastOrDefault()
+        ?? throw new InvalidOperationException("No IActivityOutbox is registered: the webhooks package's delivery engine provides the in-memory one when no store does.");
+}
