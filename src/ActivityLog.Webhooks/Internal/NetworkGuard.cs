@@ -16,6 +16,10 @@ internal sealed class NetworkGuard
     private readonly IPNetwork[] _allowed;
     private readonly Uri? _proxy;
 
+    // What a refusal advises: the host's options, or the subscription options for tenant URLs.
+    private string _loopbackAdvice = "set AllowLoopback to allow it";
+    private string _privateAdvice = "set AllowPrivateNetworks or AllowedNetworks to allow it";
+
     public NetworkGuard(ActivityWebhookOptions options)
     {
         _allowLoopback = options.AllowLoopback;
@@ -33,7 +37,11 @@ internal sealed class NetworkGuard
     public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new NetworkGuard(new ActivityWebhookOptions { AllowLoopback = options.Subscriptions.AllowLoopback, Proxy = options.Proxy });
+        return new NetworkGuard(new ActivityWebhookOptions { AllowLoopback = options.Subscriptions.AllowLoopback, Proxy = options.Proxy })
+        {
+            _loopbackAdvice = "set ActivityLog:Webhooks:Subscriptions:AllowLoopback to allow it, for development only",
+            _privateAdvice = "tenant webhooks never reach private networks",
+        };
     }
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
@@ -57,8 +65,8 @@ internal sealed class NetworkGuard
         }
 
         return use == AddressUse.Loopback
-            ? _allowLoopback ? null : $"is a loopback address ({range.Network}, {range.Name}; set AllowLoopback to allow it)"
-            : _allowPrivate ? null : $"is a private, link-local or shared address ({range.Network}, {range.Name}; set AllowPrivateNetworks or AllowedNetworks to allow it)";
+            ? _allowLoopback ? null : $"is a loopback address ({range.Network}, {range.Name}; {_loopbackAdvice})"
+            : _allowPrivate ? null : $"is a private, link-local or shared address ({range.Network}, {range.Name}; {_privateAdvice})";
     }
 
     /// <summary>Why a URL's host is refused, judged without DNS (literal addresses and <c>localhost</c>), or <see langword="null"/>.</summary>
@@ -68,7 +76,7 @@ internal sealed class NetworkGuard
         string host = url.IdnHost.TrimEnd('.');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return _allowLoopback ? null : "is a loopback address (localhost; set AllowLoopback to allow it)";
+            return _allowLoopback ? null : $"is a loopback address (localhost; {_loopbackAdvice})";
         }
 
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) ? Refuse(address) : null;
