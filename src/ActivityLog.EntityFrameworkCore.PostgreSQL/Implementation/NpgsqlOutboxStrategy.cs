@@ -27,7 +27,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
     }
 
     public async Task<OutboxClaimOutcome> ClaimAsync(
-        DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, CancellationToken cancellationToken)
+        DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, IReadOnlyList<Guid> ownLeases, CancellationToken cancellationToken)
     {
         var plan = OutboxPlan.For(context) ?? throw new InvalidOperationException("The outbox mapping of this context is not one this strategy reads; check CanRun first.");
         var now = OutboxTime.Truncate(utcNow);
@@ -41,8 +41,16 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                // Claimers of one destination take turns for the length of this transaction; one that finds the lock taken
+                // leaves the work to its holder. The claim statement runs after the lock is held, so its snapshot sees
+                // every batch an earlier holder committed, and its live-lease guard keeps one batch in flight.
+                if (!await TryLockAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false))
+                {
+                    return OutboxClaimOutcome.Nothing;
+                }
+
                 long limit = Math.Min((long)claim.MaxEvents * Math.Max(1, maxBatches), int.MaxValue);
-                var claimed = await ReadClaimAsync(connection, transaction, plan, destination, (int)limit, now, leaseExpires, cancellationToken).ConfigureAwait(false);
+                var claimed = await ReadClaimAsync(connection, transaction, plan, destination, (int)limit, now, leaseExpires, ownLeases, cancellationToken).ConfigureAwait(false);
                 if (claimed.Members.Count == 0)
                 {
                     // Nothing due and nothing to batch: the statement changed nothing.
@@ -180,6 +188,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         int limit,
         DateTime now,
         DateTime leaseExpires,
+        IReadOnlyList<Guid> ownLeases,
         CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(plan.ClaimSql, connection, transaction);
@@ -190,6 +199,7 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
             command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
             command.Parameters.Add(new NpgsqlParameter<DateTime>("lease", NpgsqlDbType.TimestampTz) { TypedValue = leaseExpires });
             command.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = limit });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("own", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. ownLeases] });
             // Planning this statement costs about as much as running it: a pooled connection keeps the prepared plan.
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -212,6 +222,17 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
 
                 return new Claimed(due, attempt, members);
             }
+        }
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(OutboxPlan.LockSql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("d", NpgsqlDbType.Text) { TypedValue = destination });
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         }
     }
 

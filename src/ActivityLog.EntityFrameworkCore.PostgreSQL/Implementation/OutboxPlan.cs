@@ -14,6 +14,12 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 /// </summary>
 internal sealed class OutboxPlan
 {
+    /// <summary>
+    /// Takes the claim lock of destination <c>@d</c> until the transaction ends, or answers <see langword="false"/> when
+    /// another claimer holds it (a two-key advisory lock, so it never meets the host's one-key locks).
+    /// </summary>
+    public static readonly string LockSql = $"SELECT pg_try_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))";
+
     /// <summary>The columns the claim returns before the event's: batch id, attempt, delivery id, the event's id (null when the event is gone).</summary>
     public const int EventOffset = 4;
 
@@ -30,8 +36,9 @@ internal sealed class OutboxPlan
     /// <summary>
     /// One statement that leases the destination's oldest due batch and returns its deliveries with their events, or, when
     /// none is due, locks its oldest unbatched deliveries (at most <c>@n</c>) and returns them with their events, for the
-    /// caller to cut into batches. Parameters: <c>@d</c> destination, <c>@s</c> the pending status, <c>@now</c>,
-    /// <c>@lease</c> the lease's expiry, <c>@n</c> the most deliveries.
+    /// caller to cut into batches; nothing while the destination has a batch under a live lease other than <c>@own</c>
+    /// (one batch in flight per destination). Parameters: <c>@d</c> destination, <c>@s</c> the pending status, <c>@now</c>,
+    /// <c>@lease</c> the lease's expiry, <c>@n</c> the most deliveries, <c>@own</c> the caller's own live leases.
     /// </summary>
     /// <remarks>
     /// Both the due batch and the deliveries are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimers pass
@@ -111,9 +118,14 @@ internal sealed class OutboxPlan
         // are read by key one delivery at a time (LATERAL … LIMIT 1): for a few thousand deliveries the planner otherwise
         // prefers hashing the whole events table, which costs more the longer the log grows.
         string claim = $"""
-            WITH due AS (
+            WITH busy AS (
+                SELECT 1 FROM {b}
+                WHERE destination = @d AND status = @s AND lease_expires_at > @now AND id <> ALL(@own)
+                LIMIT 1),
+            due AS (
                 SELECT id FROM {b}
                 WHERE destination = @d AND status = @s AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)
+                    AND NOT EXISTS (SELECT 1 FROM busy)
                 ORDER BY next_attempt_at, id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED),
@@ -122,7 +134,7 @@ internal sealed class OutboxPlan
                 RETURNING b.id, b.attempt),
             picked AS (
                 SELECT id, event_id FROM {e}
-                WHERE destination = @d AND batch_id IS NULL AND NOT EXISTS (SELECT 1 FROM due)
+                WHERE destination = @d AND batch_id IS NULL AND NOT EXISTS (SELECT 1 FROM due) AND NOT EXISTS (SELECT 1 FROM busy)
                 ORDER BY id
                 LIMIT @n
                 FOR UPDATE SKIP LOCKED),

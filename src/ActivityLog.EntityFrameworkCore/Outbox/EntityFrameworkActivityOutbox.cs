@@ -36,7 +36,7 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// </para>
 /// </remarks>
 /// <typeparam name="TContext">The host's context; its model maps the outbox (<c>modelBuilder.AddActivityLog()</c>).</typeparam>
-internal sealed class EntityFrameworkActivityOutbox<TContext>(
+internal sealed partial class EntityFrameworkActivityOutbox<TContext>(
     IServiceScopeFactory scopes,
     ActivityOutboxSignal signal,
     TimeProvider timeProvider,
@@ -50,10 +50,11 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     private const int MaxClaimRounds = 8;
 
     /// <summary>The most batches a provider strategy forms in one claim while a backlog exists (doubling from 1).</summary>
-    internal const int MaxBatchesPerClaim = 16;
+    internal const int MaxBatchesPerClaim = EntityFrameworkOutboxLimits.MaxBatchesPerClaim;
 
-    // Batches a strategy formed ahead, per destination, handed out by the next claims while their leases are young.
-    private readonly ConcurrentDictionary<string, ClaimedAhead> _ahead = new(StringComparer.Ordinal);
+    // Per destination: the batches this process leased (handed out or formed ahead by a strategy, which the next claims
+    // hand out while their leases are young). A claim is refused while another process holds a live lease.
+    private readonly ConcurrentDictionary<string, DestinationClaims> _claims = new(StringComparer.Ordinal);
 
     private const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -71,35 +72,33 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
             var context = Mapped(lease.Context);
             var strategy = context.Database.CreateExecutionStrategy();
             var fast = Strategy(context);
-            ClaimedAhead? ahead = null;
-            if (fast is not null)
+            var claims = _claims.GetOrAdd(destination, static _ => new DestinationClaims());
+            if (fast is not null && claims.TryTake(claim, timeProvider.GetUtcNow()) is { } early)
             {
-                ahead = _ahead.GetOrAdd(destination, static _ => new ClaimedAhead());
-                if (ahead.TryTake(claim, timeProvider.GetUtcNow()) is { } early)
-                {
-                    OutboxLog.Claimed(logger, early.Id, early.Destination, early.Events.Count, early.Attempt);
-                    return early;
-                }
+                OutboxLog.Claimed(logger, early.Id, early.Destination, early.Events.Count, early.Attempt);
+                return early;
             }
 
             for (int round = 0; round < MaxClaimRounds; round++)
             {
-                int batches = ahead?.Depth ?? 1;
+                int batches = fast is null ? 1 : claims.Depth;
+                var now = Now();
+                var own = claims.LiveLeases(now);
                 var outcome = await strategy.ExecuteAsync(
-                    (this, destination, claim, fast, batches),
+                    (destination, claim, fast, batches, now, own),
                     static (ctx, state, ct) => state.fast is { } provider
-                        ? provider.ClaimAsync(ctx, state.destination, state.claim, state.batches, state.Item1.Now(), ct)
-                        : state.Item1.TryClaimAsync(ctx, state.destination, state.claim, ct),
+                        ? provider.ClaimAsync(ctx, state.destination, state.claim, state.batches, state.now, state.own, ct)
+                        : TryClaimAsync(ctx, state.destination, state.claim, state.now, state.own, ct),
                     verifySucceeded: null,
                     cancellationToken).ConfigureAwait(false);
                 if (outcome.Batch is { } batch)
                 {
-                    ahead?.Keep(claim, batches, batch, outcome.Ahead);
+                    claims.Keep(claim, batches, batch, outcome.Ahead);
                     OutboxLog.Claimed(logger, batch.Id, batch.Destination, batch.Events.Count, batch.Attempt);
                     return batch;
                 }
 
-                ahead?.Keep(claim, batches, null, []);
+                claims.Keep(claim, batches, null, []);
 
                 if (!outcome.TryAgain)
                 {
@@ -114,6 +113,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     public async Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        Release(batch);
         await ExecuteAsync(
             (this, batch),
             static async (ctx, state, ct) =>
@@ -143,6 +143,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(reason);
+        Release(batch);
         Guid id = batch.Id;
         DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
         DateTime next = OutboxTime.Truncate(retryAt);
@@ -166,6 +167,7 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(reason);
+        Release(batch);
         Guid id = batch.Id;
         DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
         DateTime now = OutboxTime.Truncate(timeProvider.GetUtcNow());
@@ -277,12 +279,12 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     }
 
     /// <summary>One claim attempt in one transaction: a due batch, else a new one; <c>TryAgain</c> when a race was lost.</summary>
-    private async Task<OutboxClaimOutcome> TryClaimAsync(DbContext context, string destination, ActivityOutboxClaim claim, CancellationToken cancellationToken)
+    private static async Task<OutboxClaimOutcome> TryClaimAsync(
+        DbContext context, string destination, ActivityOutboxClaim claim, DateTimeOffset utcNow, List<Guid> own, CancellationToken cancellationToken)
     {
         context.ChangeTracker.Clear();
         var database = context.Database;
         bool npgsql = database.ProviderName == NpgsqlProvider;
-        var utcNow = timeProvider.GetUtcNow();
         var now = OutboxTime.Truncate(utcNow);
         var leaseExpires = OutboxTime.Truncate(utcNow + claim.Lease);
         var batches = context.Set<OutboxBatchRow>();
@@ -303,6 +305,22 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
         var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
         {
+            // 0. One batch in flight per destination across processes. On PostgreSQL claimers of one destination take turns
+            // (an advisory lock held until this transaction ends; a claimer that finds it taken leaves the work to the holder),
+            // so the check below and the batch formed after it cannot interleave with another claim. SQLite's write
+            // transaction serializes claims already; elsewhere the compare-and-set below narrows the race to the check.
+            if (npgsql && !await TryLockDestinationAsync(context, destination, cancellationToken).ConfigureAwait(false))
+            {
+                return OutboxClaimOutcome.Nothing;
+            }
+
+            if (await batches.AnyAsync(
+                r => r.Destination == destination && r.Status == OutboxBatchRow.Pending && r.LeaseExpiresAt > now && !own.Contains(r.Id),
+                cancellationToken).ConfigureAwait(false))
+            {
+                return OutboxClaimOutcome.Nothing; // in flight elsewhere: that claimer keeps the destination's order
+            }
+
             // 1. A batch formed earlier that is due again.
             Guid? dueId;
             if (npgsql)
@@ -475,67 +493,6 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
 
     private DateTimeOffset Now() => timeProvider.GetUtcNow();
 
-    /// <summary>
-    /// One destination's batches formed ahead by a strategy, and how many batches its next claim asks for: 1 while the
-    /// outbox is idle, doubling (up to <see cref="MaxBatchesPerClaim"/>) while every claim comes back full, so that a
-    /// backlog shares each claim's round trips among many batches.
-    /// </summary>
-    /// <remarks>
-    /// A batch waiting here is leased to this process like any claimed batch. It is handed out only while at least half
-    /// of its lease is left, so its worker has as long to deliver it as the lease allows; otherwise it, and every
-    /// batch behind it, is left to lapse and comes back to the next claim, anywhere, with the same id. Thread-safe.
-    /// </remarks>
-    private sealed class ClaimedAhead
-    {
-        private readonly Queue<ActivityOutboxBatch> _batches = new();
-        private ActivityOutboxClaim? _claim;
-
-        public int Depth { get; private set; } = 1;
-
-        public ActivityOutboxBatch? TryTake(ActivityOutboxClaim claim, DateTimeOffset now)
-        {
-            lock (_batches)
-            {
-                // Formed under other limits (another caller's claim): not this claim's batches.
-                if (!claim.Equals(_claim) || !_batches.TryDequeue(out var batch))
-                {
-                    return null;
-                }
-
-                if (batch.LeaseExpiresAt - now >= claim.Lease / 2)
-                {
-                    return batch;
-                }
-
-                // Delivery is slower than the lease allows for batches that wait: let them lapse, claim one at a time.
-                _batches.Clear();
-                Depth = 1;
-                return null;
-            }
-        }
-
-        public void Keep(ActivityOutboxClaim claim, int asked, ActivityOutboxBatch? claimed, IReadOnlyList<ActivityOutboxBatch> ahead)
-        {
-            lock (_batches)
-            {
-                if (!claim.Equals(_claim))
-                {
-                    // Batches formed under other limits are not handed out under these: they lapse and come back.
-                    _batches.Clear();
-                    _claim = claim;
-                }
-
-                foreach (var batch in ahead)
-                {
-                    _batches.Enqueue(batch);
-                }
-
-                bool full = claimed is not null && ahead.Count == asked - 1 && (ahead.Count > 0 ? ahead[^1] : claimed).Events.Count >= claim.MaxEvents;
-                Depth = full ? Math.Min(asked * 2, MaxBatchesPerClaim) : 1;
-            }
-        }
-    }
-
     /// <summary>The provider's strategy for this context, or <see langword="null"/> for the portable path.</summary>
     private IActivityOutboxStrategy? Strategy(DbContext context)
     {
@@ -564,6 +521,24 @@ internal sealed class EntityFrameworkActivityOutbox<TContext>(
     {
         var entityType = context.Model.FindEntityType(typeof(TRow))!;
         return context.GetService<ISqlGenerationHelper>().DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema());
+    }
+
+    /// <summary>Takes the destination's claim lock for this transaction (PostgreSQL), or finds it taken by another claimer.</summary>
+    private static async Task<bool> TryLockDestinationAsync(DbContext context, string destination, CancellationToken cancellationToken)
+    {
+        var command = CreateCommand(context, $"SELECT pg_try_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))", [("d", destination)]);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+    }
+
+    private void Release(ActivityOutboxBatch batch)
+    {
+        if (_claims.TryGetValue(batch.Destination, out var claims))
+        {
+            claims.Release(batch.Id);
+        }
     }
 
     // The PostgreSQL row-locking reads are plain commands on the context's connection and transaction: EF Core has no

@@ -13,7 +13,9 @@ namespace ActivityLog.EntityFrameworkCore.Outbox;
 /// A strategy keeps every guarantee of <see cref="IActivityOutbox"/>: due batches before new ones, a batch's id and
 /// events stable across attempts, the lease, claims that never hand a leased batch or delivery to a second claimer, and
 /// the batch limits (<see cref="ActivityOutboxClaim.MaxEvents"/>, <see cref="ActivityOutboxClaim.MaxBytes"/>, at least
-/// one event). Its methods run inside the context's execution strategy, on a context of their own with no transaction
+/// one event), and one batch in flight per destination: no batch is handed out or formed while the destination has a
+/// batch under a live lease other than the caller's own, checked under the database's own locking so that two
+/// concurrent claimers cannot both pass. Its methods run inside the context's execution strategy, on a context of their own with no transaction
 /// open, and must leave neither a connection nor a transaction open. Implementations are thread-safe singletons.
 /// </remarks>
 internal interface IActivityOutboxStrategy
@@ -34,10 +36,11 @@ internal interface IActivityOutboxStrategy
     /// <param name="claim">Batch limits and lease length (validated).</param>
     /// <param name="maxBatches">The most batches to form (at least 1).</param>
     /// <param name="utcNow">The outbox's clock, read once for this attempt.</param>
+    /// <param name="ownLeases">The destination's batches this process holds under a live lease: they do not block the claim.</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The outcome.</returns>
     Task<OutboxClaimOutcome> ClaimAsync(
-        DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, CancellationToken cancellationToken);
+        DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, IReadOnlyList<Guid> ownLeases, CancellationToken cancellationToken);
 
     /// <summary>Removes a delivered batch and its deliveries, durably. Idempotent.</summary>
     /// <param name="context">The context, as accepted by <see cref="CanRun"/>.</param>

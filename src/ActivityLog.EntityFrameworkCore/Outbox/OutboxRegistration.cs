@@ -33,7 +33,12 @@ internal static class OutboxRegistration
             ServiceLifetime.Singleton);
     }
 
-    /// <summary>Whether a delivery package is added or an <see cref="IActivityOutboxSubscriber"/> registered.</summary>
+    /// <summary>
+    /// Whether a delivery package is added, or an <see cref="IActivityOutboxSubscriber"/> or <see cref="IActivityOutboxRouter"/>
+    /// registered. Routers are looked up, not built: one may depend on services (a subscription store) that need this context.
+    /// </summary>
     internal static bool DeliveriesConfigured(IServiceProvider provider) =>
-        provider.GetService<ActivityDeliveryMarker>() is not null || provider.GetRequiredService<OutboxWriter>().HasSubscribers;
+        provider.GetService<ActivityDeliveryMarker>() is not null ||
+        provider.GetService<IServiceProviderIsService>()?.IsService(typeof(IActivityOutboxRouter)) == true ||
+        provider.GetRequiredService<OutboxWriter>().HasSubscribers;
 }

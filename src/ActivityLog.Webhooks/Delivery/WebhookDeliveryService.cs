@@ -10,31 +10,33 @@ using Microsoft.Extensions.Options;
 namespace ActivityLog.Webhooks.Delivery;
 
 /// <summary>
-/// Owns the endpoints and their workers, and picks the outbox once: a store's <see cref="IActivityOutbox"/> when one
-/// is registered (durable: entries are written with the events), else the package's in-memory one (fed by
-/// <see cref="WebhookActivitySink"/>, best effort across crashes, drained on a graceful stop).
+/// Runs the webhooks package: loads the subscriptions, runs the one delivery engine, the subscription poll and the
+/// attempt history, and drains the in-memory outbox on a graceful stop. It is also the run-time API of the host's
+/// endpoints (<see cref="IActivityWebhooks"/>) and the engine's face to the subscription manager (<see cref="IWebhookDeliveryControl"/>).
 /// </summary>
-internal sealed class WebhookDeliveryService : IActivityWebhooks, IActivityOutboxHealthSource, IHostedService, IAsyncDisposable
+internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActivityOutboxHealthSource, IWebhookDeliveryControl, IActivityOutboxDropHandler, IHostedService, IAsyncDisposable
 {
     private readonly IServiceProvider _services;
     private readonly ActivityWebhookOptions _options;
     private readonly ActivityOutboxSignal _signal;
+    private readonly ActivityOutboxSelector _selector;
     private readonly TimeProvider _time;
     private readonly WebhookMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Lazy<(IActivityOutbox Outbox, InMemoryActivityOutbox? Memory)> _outbox;
-    private readonly Dictionary<string, WebhookEndpoint> _endpoints;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly Lazy<WebhookDeliveryEngine> _engine;
     private volatile bool _draining;
-    private volatile bool _stopped;
-    private Task[] _workers = [];
+    private Task[] _loops = [];
     private int _disposed;
 
     public WebhookDeliveryService(
         IServiceProvider services,
         IOptions<ActivityWebhookOptions> options,
         ActivityOutboxSignal signal,
+        ActivityOutboxSelector selector,
+        WebhookTargets targets,
+        WebhookFailureRules failures,
         TimeProvider time,
         WebhookMetrics metrics,
         ILogger<WebhookDeliveryService> logger)
@@ -42,138 +44,168 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IActivityOutbo
         _services = services;
         _options = options.Value;
         _signal = signal;
+        _selector = selector;
+        Targets = targets;
+        Failures = failures;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        var lease = _options.LeaseDuration;
-        _endpoints = _options.Endpoints
-            .Where(e => e.Value.Enabled)
-            .ToDictionary(e => e.Key, e => new WebhookEndpoint(e.Key, e.Value, lease), StringComparer.OrdinalIgnoreCase);
-        Active = [.. _endpoints.Values];
-        // Resolved on first use, not here: a store's outbox may depend on services that depend on the sinks.
-        _outbox = new(() =>
+        _engine = new(() => new WebhookDeliveryEngine(Targets, Outbox, _signal, Failures, _options, _time, _logger, NewSlot));
+        foreach (var endpoint in Targets.Endpoints)
         {
-            var store = services.GetServices<IActivityOutbox>().LastOrDefault();
-            if (store is not null)
-            {
-                return (store, null);
-            }
-
-            var memory = new InMemoryActivityOutbox(time, _options.InMemoryCapacity);
-            return (memory, memory);
-        });
+            metrics.TrackDepth(endpoint.MetricName, () => Memory?.CountPending(endpoint.Destination) ?? 0);
+        }
     }
 
-    /// <summary>The enabled endpoints, for the sink's routing.</summary>
-    public WebhookEndpoint[] Active { get; }
+    public WebhookTargets Targets { get; }
 
-    /// <summary>The in-memory outbox, or <see langword="null"/> when a store's outbox is used (then the sink does nothing).</summary>
-    public InMemoryActivityOutbox? Memory => _outbox.Value.Memory;
+    public WebhookFailureRules Failures { get; }
 
-    public IActivityOutbox Outbox => _outbox.Value.Outbox;
+    public IActivityOutbox Outbox => _selector.Outbox;
 
-    /// <summary>The enabled endpoints' destinations, for the health check.</summary>
-    public IReadOnlyList<string> Destinations => [.. Active.Select(e => e.Destination)];
+    /// <summary>The in-memory outbox, or <see langword="null"/> when a store's outbox is used.</summary>
+    public InMemoryActivityOutbox? Memory => _selector.Memory;
 
-    public IReadOnlyList<string> Endpoints => [.. _endpoints.Keys];
+    public WebhookDeliveryEngine Engine => _engine.Value;
 
-    /// <summary>Whether new events are still accepted into the in-memory outbox.</summary>
-    public bool Accepting => !_stopped;
+    /// <summary>The host endpoints' destinations, for the health check.</summary>
+    public IReadOnlyList<string> Destinations => [.. Targets.Endpoints.Select(e => e.Destination)];
 
-    public void CountDropped(WebhookEndpoint endpoint, long count, string reason)
+    public IReadOnlyList<string> Endpoints => [.. Targets.Endpoints.Select(e => e.Name)];
+
+    public WebhookDelivery NewSlot() => new(Outbox, Memory, _services.GetRequiredService<IHttpClientFactory>(), _options, _time, _metrics, _logger);
+
+    public void Dropped(string destination, long count, string reason)
     {
-        _metrics.Dropped(endpoint.Name, count, reason);
-        Log.Dropped(_logger, endpoint.Name, count, reason);
+        string name = Targets.Find(destination)?.Name ?? destination;
+        _metrics.Dropped(Targets.Find(destination)?.MetricName ?? WebhookTarget.SubscriptionsMetricName, count, reason);
+        Log.Dropped(_logger, name, count, reason);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_workers.Length > 0 || Active.Length == 0)
+        if (_loops.Length > 0)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        var (outbox, memory) = _outbox.Value;
-        if (memory is null)
+        foreach (var endpoint in Targets.Endpoints)
         {
-            // With a store, entries are written only for registered subscribers: an endpoint without one would silently get nothing.
-            var destinations = _services.GetServices<IActivityOutboxSubscriber>().Select(s => s.Destination).ToHashSet(StringComparer.Ordinal);
-            var missing = Active.Where(e => !destinations.Contains(e.Destination)).Select(e => e.Name).ToList();
-            if (missing.Count > 0)
-            {
-                throw new InvalidOperationException(
-                    $"ActivityLog webhooks: the endpoint(s) {string.Join(", ", missing)} have no outbox subscriber, so the store would write no deliveries for them. " +
-                    "Endpoints added after AddWebhooks ran (for example from a configuration source that AddWebhooks could not see) must be named when AddWebhooks runs: " +
-                    "pass the configuration section with AddWebhooks(configuration) or declare the endpoint in its callback.");
-            }
-        }
-
-        // Once, so that operators can tell endpoints apart: the host only, as every other line names the endpoint by name.
-        foreach (var endpoint in Active)
-        {
+            // Once, so that operators can tell endpoints apart: the host only, as every other line names the endpoint by name.
             Log.EndpointHost(_logger, endpoint.Name, endpoint.Url.IdnHost);
         }
 
-        var clients = _services.GetRequiredService<IHttpClientFactory>();
-        _workers = [.. Active.Select(endpoint =>
+        try
         {
-            var worker = new WebhookWorker(endpoint, outbox, memory, _signal, clients, _options, _time, _metrics, _logger);
-            return Task.Run(() => worker.RunAsync(() => _draining, _stopping.Token, _abort.Token), CancellationToken.None);
-        })];
-        Log.Started(_logger, _workers.Length, memory is null ? outbox.GetType().Name : "memory (no store: best effort across crashes)");
-        return Task.CompletedTask;
+            await Targets.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A store that is down at start: the poll loads the subscriptions as soon as it answers.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.SubscriptionPollFailed(_logger, exception, _options.Subscriptions.RefreshInterval);
+        }
+
+        var engine = Engine;
+        _loops =
+        [
+            Task.Run(() => engine.RunAsync(() => _draining, _stopping.Token, _abort.Token), CancellationToken.None),
+            Task.Run(() => PollSubscriptionsAsync(_stopping.Token), CancellationToken.None),
+            Task.Run(() => Failures.RunHistoryAsync(_stopping.Token), CancellationToken.None),
+        ];
+        Log.Started(_logger, Targets.Endpoints.Count + Targets.SubscriptionCount, Memory is null ? Outbox.GetType().Name : "memory (no store: best effort across crashes)");
+    }
+
+    private async Task PollSubscriptionsAsync(CancellationToken stopping)
+    {
+        var interval = _options.Subscriptions.RefreshInterval;
+        while (!stopping.IsCancellationRequested)
+        {
+            await Task.Delay(interval, _time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await Targets.LoadAsync(stopping).ConfigureAwait(false);
+                await Targets.PollAsync(stopping).ConfigureAwait(false);
+                Engine.Wake(); // an enabled or new subscription may have work waiting
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // Keep polling: the store may come back.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.SubscriptionPollFailed(_logger, exception, interval);
+            }
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_workers.Length == 0)
+        var sink = _services.GetService<InMemoryOutboxSink>();
+        if (_loops.Length == 0)
         {
-            _stopped = true;
+            sink?.Accepting = false;
             return;
         }
 
         var timeout = _options.ShutdownTimeout ?? _services.GetRequiredService<IOptions<ActivityLogOptions>>().Value.ShutdownTimeout;
         using var drainTimeout = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(drainTimeout.Token, cancellationToken);
+        var engineLoop = _loops[0];
         try
         {
             if (Memory is not null)
             {
                 // Hosted services stop in reverse order, so the dispatcher still runs: hand its queue to our sink
-                // first, then deliver everything that is due before the workers end.
+                // first, then deliver everything that is due before the engine ends.
                 await FlushDispatcherAsync(linked.Token).ConfigureAwait(false);
-                _stopped = true;
+                sink?.Accepting = false;
                 _draining = true;
-                _signal.Notify();
+                Engine.Wake();
+                await engineLoop.WaitAsync(linked.Token).ConfigureAwait(false);
+                await Engine.WaitForSlotsAsync(timeout).ConfigureAwait(false);
             }
             else
             {
                 // Durable: the work stays in the store. Let in-flight requests finish, claim nothing new.
-                _stopped = true;
                 await _stopping.CancelAsync().ConfigureAwait(false);
+                await engineLoop.WaitAsync(linked.Token).ConfigureAwait(false);
+                await Engine.WaitForSlotsAsync(timeout).ConfigureAwait(false);
             }
-
-            await Task.WhenAll(_workers).WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            _stopped = true;
-            await _stopping.CancelAsync().ConfigureAwait(false);
             await _abort.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(_workers).WaitAsync(TimeSpan.FromSeconds(5), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Engine.WaitForSlotsAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
+        sink?.Accepting = false;
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Memory is { } memory)
         {
-            foreach (var endpoint in Active)
+            foreach (var endpoint in Targets.Endpoints)
             {
                 long left = memory.CountPending(endpoint.Destination);
                 if (left > 0)
                 {
-                    _metrics.Dropped(endpoint.Name, left, "shutdown");
+                    _metrics.Dropped(endpoint.MetricName, left, "shutdown");
                     Log.DroppedAtStop(_logger, left, endpoint.Name);
                 }
+            }
+
+            long subscriptionsLeft = memory.CountPendingExcept(Targets.Endpoints.Select(e => e.Destination));
+            if (subscriptionsLeft > 0)
+            {
+                _metrics.Dropped(WebhookTarget.SubscriptionsMetricName, subscriptionsLeft, "shutdown");
+                Log.DroppedAtStop(_logger, subscriptionsLeft, WebhookTarget.SubscriptionsMetricName);
             }
         }
     }
@@ -192,7 +224,7 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IActivityOutbo
 
     public async ValueTask DisposeAsync()
     {
-        // Disposed twice by the container: once as itself, once as the IActivityWebhooks it also is.
+        // Disposed more than once by the container: once per interface it is registered as.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
@@ -202,38 +234,5 @@ internal sealed class WebhookDeliveryService : IActivityWebhooks, IActivityOutbo
         await _abort.CancelAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
-    }
-
-    public Task<IReadOnlyList<ActivityOutboxDeadLetter>> ListDeadLettersAsync(string? endpoint = null, int limit = 100, CancellationToken cancellationToken = default) =>
-        Outbox.ListDeadLettersAsync(endpoint is null ? null : Find(endpoint).Destination, limit, cancellationToken);
-
-    public async Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default)
-    {
-        bool found = await Outbox.RedeliverAsync(batchId, cancellationToken).ConfigureAwait(false);
-        if (found)
-        {
-            _signal.Notify();
-        }
-
-        return found;
-    }
-
-    public Task<long> CountPendingAsync(string endpoint, CancellationToken cancellationToken = default) =>
-        Outbox.CountPendingAsync(Find(endpoint).Destination, cancellationToken);
-
-    public bool IsDisabled(string endpoint) => Find(endpoint).IsDisabled;
-
-    public void Enable(string endpoint)
-    {
-        Find(endpoint).Enable();
-        _signal.Notify();
-    }
-
-    private WebhookEndpoint Find(string endpoint)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        return _endpoints.TryGetValue(endpoint, out var found)
-            ? found
-            : throw new ArgumentException($"No enabled webhook endpoint is named '{endpoint}'.", nameof(endpoint));
     }
 }

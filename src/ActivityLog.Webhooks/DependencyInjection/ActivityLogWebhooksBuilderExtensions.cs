@@ -5,6 +5,9 @@ using ActivityLog.Health;
 using ActivityLog.Webhooks;
 using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Internal;
+using ActivityLog.Webhooks.Subscriptions;
+using ActivityLog.Delivery;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -82,38 +85,66 @@ public static class ActivityLogWebhooksBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityWebhookOptions>, ActivityWebhookOptionsValidator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityWebhookOptions>>(
                 new ConfigurationPathValidator<ActivityWebhookOptions>(new ActivityWebhookOptionsAttributesValidator(), ActivityWebhookOptions.SectionName)));
-            // Tells a store that deliveries are configured (it maps its outbox tables), endpoints or not.
+            // Tells a store that deliveries are configured (it maps its outbox and subscription tables), endpoints or not.
             services.TryAddSingleton<ActivityDeliveryMarker>();
             services.AddMetrics();
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<WebhookMetrics>();
-            services.TryAddSingleton<WebhookDeliveryService>();
-            services.TryAddSingleton<IActivityWebhooks>(sp => sp.GetRequiredService<WebhookDeliveryService>());
-            // The health check reads the delivery backlog through it (its outbox may be in memory, not in the container).
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityOutboxHealthSource, WebhookDeliveryService>(sp => sp.GetRequiredService<WebhookDeliveryService>()));
+            AddDelivery(builder);
             services.AddSingleton<IHostedService, WebhookHostedService>();
-            services.TryAddSingleton(sp => new NetworkGuard(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value));
-            AddHttpClient(services);
-            builder.AddSink<WebhookActivitySink>();
-        }
-
-        // A store writes outbox deliveries for registered subscribers only, and the container is fixed before the
-        // options are bound: name every endpoint now from what can be seen (code, the given or a registered
-        // configuration instance). The service fails the start, with this advice, if an endpoint was missed.
-        foreach (string endpoint in KnownEndpointNames(services, configuration, configure))
-        {
-            if (!services.Any(d => d.ServiceType == typeof(IActivityOutboxSubscriber) && d.ImplementationFactory?.Target is SubscriberFactory f && f.Endpoint == endpoint))
-            {
-                services.AddSingleton<IActivityOutboxSubscriber>(new SubscriberFactory(endpoint).Create);
-            }
+            AddHttpClients(services);
         }
 
         return builder;
     }
 
-    private static void AddHttpClient(IServiceCollection services)
+    /// <summary>The one outbox, the router, the engine and its faces.</summary>
+    private static void AddDelivery(ActivityLogBuilder builder)
     {
-        var http = services.AddHttpClient(ActivityWebhookOptions.HttpClientName)
+        var services = builder.Services;
+        services.TryAddSingleton(sp => new ActivityOutboxSelector(
+            sp, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.InMemoryCapacity));
+        builder.AddSink<InMemoryOutboxSink>();
+        services.AddDataProtection();
+        services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
+            var endpoints = options.Endpoints
+                .Where(e => e.Value.Enabled)
+                .Select(e => WebhookTarget.ForEndpoint(e.Key, e.Value, options.LeaseDuration));
+            return new WebhookTargets(
+                endpoints, () => SubscriptionStore(sp), sp.GetRequiredService<WebhookSecretProtector>(), options,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookTargets>>());
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityOutboxRouter, WebhookTargets>(sp => sp.GetRequiredService<WebhookTargets>()));
+        services.TryAddSingleton(sp => new WebhookFailureRules(
+            sp.GetRequiredService<WebhookTargets>(), () => SubscriptionStore(sp), sp.GetRequiredService<IActivityRecorder>(),
+            sp.GetServices<IWebhookSubscriptionNotifications>(), sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookFailureRules>>()));
+        services.TryAddSingleton<WebhookDeliveryService>();
+        services.TryAddSingleton<IActivityWebhooks>(sp => sp.GetRequiredService<WebhookDeliveryService>());
+        services.TryAddSingleton<IWebhookDeliveryControl>(sp => sp.GetRequiredService<WebhookDeliveryService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityOutboxDropHandler, WebhookDeliveryService>(sp => sp.GetRequiredService<WebhookDeliveryService>()));
+        // The health check reads the delivery backlog through it (its outbox may be in memory, not in the container).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActivityOutboxHealthSource, WebhookDeliveryService>(sp => sp.GetRequiredService<WebhookDeliveryService>()));
+    }
+
+    private static IActivitySubscriptionStore SubscriptionStore(IServiceProvider services) =>
+        services.GetServices<IActivitySubscriptionStore>().LastOrDefault()
+        ?? throw new InvalidOperationException("No subscription store.");
+
+    private static void AddHttpClients(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new NetworkGuard(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value));
+        AddHttpClient(services, WebhookDelivery.EndpointClient, sp => sp.GetRequiredService<NetworkGuard>());
+        // One client and one connection pool for every subscription (SocketsHttpHandler pools per origin inside it).
+        AddHttpClient(services, WebhookDelivery.SubscriptionClient, sp => NetworkGuard.ForSubscriptions(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value));
+    }
+
+    private static void AddHttpClient(IServiceCollection services, string name, Func<IServiceProvider, NetworkGuard> guard)
+    {
+        var http = services.AddHttpClient(name)
             // The framework's HTTP logging writes the request URL (path included) at Information, and a webhook URL's
             // path or query is often its credential (Slack-style hooks): no logging handlers on this client.
             .RemoveAllLoggers()
@@ -126,7 +157,7 @@ public static class ActivityLogWebhooksBuilderExtensions
                 {
                     // Redirects could lead a signed payload to a target the URL checks never saw.
                     AllowAutoRedirect = false,
-                    ConnectCallback = sp.GetRequiredService<NetworkGuard>().ConnectAsync,
+                    ConnectCallback = guard(sp).ConnectAsync,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     UseCookies = false,
                     // An ambient proxy (HTTP_PROXY…) would make the connect-time check see only the proxy: only an explicit one.
@@ -142,63 +173,8 @@ public static class ActivityLogWebhooksBuilderExtensions
             pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.RequestTimeout });
         });
         // Added after the resilience handler, so inside its timeout: the excerpt of an error body is read under the
-        // attempt's one deadline too (a receiver that sends headers and stalls the body cannot hold the endpoint).
+        // attempt's one deadline too (a receiver that sends headers and stalls the body cannot hold the target).
         http.AddHttpMessageHandler(sp => new ResponseExcerptHandler(sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.MaxResponseBodyBytes));
-    }
-
-    private static HashSet<string> KnownEndpointNames(IServiceCollection services, IConfiguration? configuration, Action<ActivityWebhookOptions>? configure)
-    {
-        var probe = new ActivityWebhookOptions();
-        var registered = RegisteredConfiguration(services);
-        var section = configuration ?? registered?.GetSection(ActivityWebhookOptions.SectionName);
-        if (section is not null)
-        {
-            section.Bind(probe);
-        }
-
-        try
-        {
-            configure?.Invoke(probe);
-        }
-#pragma warning disable CA1031 // A probe only: a callback that needs the bound configuration runs for real later.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-
-        return [.. probe.Endpoints.Keys];
-    }
-
-    /// <summary>
-    /// The configuration registered so far, without building the container: an instance, or the factory that
-    /// HostApplicationBuilder and WebApplicationBuilder register (<c>_ =&gt; configuration</c>), called with a provider
-    /// that has no services. A factory that needs services yields nothing here, and the start check reports what was missed.
-    /// </summary>
-    private static IConfiguration? RegisteredConfiguration(IServiceCollection services)
-    {
-        var descriptor = services.LastOrDefault(d => d.ServiceType == typeof(IConfiguration) && !d.IsKeyedService);
-        if (descriptor?.ImplementationInstance is IConfiguration instance)
-        {
-            return instance;
-        }
-
-        try
-        {
-            return descriptor?.ImplementationFactory?.Invoke(NoServices.Instance) as IConfiguration;
-        }
-#pragma warning disable CA1031 // A factory that needs real services cannot be probed; the start check covers it.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return null;
-        }
-    }
-
-    private sealed class NoServices : IServiceProvider
-    {
-        public static readonly NoServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 
     /// <summary>Binds <c>ActivityLog:Webhooks</c> from the <see cref="IConfiguration"/> in the container, if any.</summary>
@@ -211,14 +187,6 @@ public static class ActivityLogWebhooksBuilderExtensions
                 configuration.GetSection(ActivityWebhookOptions.SectionName).Bind(options);
             }
         }
-    }
-
-    private sealed class SubscriberFactory(string endpoint)
-    {
-        public string Endpoint => endpoint;
-
-        public WebhookOutboxSubscriber Create(IServiceProvider services) =>
-            new WebhookOutboxSubscriber(endpoint, services.GetRequiredService<IOptions<ActivityWebhookOptions>>());
     }
 
     /// <summary>Hosts the delivery service; a separate type so that the service stays one singleton.</summary>

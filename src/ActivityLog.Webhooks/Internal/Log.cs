@@ -38,4 +38,25 @@ internal static partial class Log
 
     [LoggerMessage(4108, LogLevel.Warning, "ActivityLog webhooks stopped without a store: {Count} event(s) still pending for endpoint {Endpoint} are dropped.")]
     public static partial void DroppedAtStop(ILogger logger, long count, string endpoint);
+
+    [LoggerMessage(4111, LogLevel.Error, "Webhook subscription {SubscriptionId}: its signing secrets cannot be decrypted (the Data Protection key ring lacks their key, or they are empty); nothing is sent to it until its secret is rotated. Share the key ring between instances (AddDataProtection().PersistKeysTo…).")]
+    public static partial void SecretsUnreadable(ILogger logger, Exception? exception, Guid subscriptionId);
+
+    [LoggerMessage(4112, LogLevel.Error, "ActivityLog webhooks: reading subscriptions from the store failed; retrying in {Delay}.")]
+    public static partial void SubscriptionPollFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(4113, LogLevel.Warning, "Webhook subscription {SubscriptionId} disabled after failing continuously since {FailingSince:O}; its pending deliveries are kept.")]
+    public static partial void SubscriptionAutoDisabled(ILogger logger, Guid subscriptionId, DateTimeOffset failingSince);
+
+    [LoggerMessage(4114, LogLevel.Error, "ActivityLog webhooks: a subscription-disabled handler failed.")]
+    public static partial void NotificationFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4115, LogLevel.Warning, "ActivityLog webhooks: {Count} delivery attempt record(s) dropped ({Reason}); the deliveries themselves are unaffected.")]
+    public static partial void AttemptsDropped(ILogger logger, long count, string reason);
+
+    [LoggerMessage(4116, LogLevel.Warning, "ActivityLog webhooks: updating the state of subscription {SubscriptionId} failed; it is tried again with the next attempt.")]
+    public static partial void SubscriptionStateFailed(ILogger logger, Exception exception, Guid subscriptionId);
+
+    [LoggerMessage(4117, LogLevel.Error, "ActivityLog webhooks: event {EventId} was routed before the subscriptions could be loaded from the store; it reaches host endpoints only, no account subscription.")]
+    public static partial void RoutedBeforeLoad(ILogger logger, Exception exception, Guid eventId);
 }

@@ -21,28 +21,30 @@ internal sealed class NetworkGuard
     private string _privateAdvice = "set AllowPrivateNetworks or AllowedNetworks to allow it";
 
     public NetworkGuard(ActivityWebhookOptions options)
+        : this(options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks, options.Proxy)
     {
-        _allowLoopback = options.AllowLoopback;
-        _allowPrivate = options.AllowPrivateNetworks;
+    }
+
+    private NetworkGuard(bool allowLoopback, bool allowPrivate, IEnumerable<string> allowed, Uri? proxy)
+    {
+        _allowLoopback = allowLoopback;
+        _allowPrivate = allowPrivate;
         // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
-        _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
-        _proxy = options.Proxy;
+        _allowed = [.. allowed.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
+        _proxy = proxy;
     }
 
     /// <summary>
-    /// The rules for tenant subscriptions (URLs typed by an account's admins): loopback only with
-    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/>; private networks and <see cref="ActivityWebhookOptions.AllowedNetworks"/>
-    /// never, since those widen the host's own endpoints only; the host's proxy, if any.
+    /// The rules for URLs typed by an account's admins: public addresses only (loopback only when
+    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/> says so, for tests), never the host's private-network
+    /// allowances, and the host's explicit proxy if it has one.
     /// </summary>
-    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new NetworkGuard(new ActivityWebhookOptions { AllowLoopback = options.Subscriptions.AllowLoopback, Proxy = options.Proxy })
+    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options) =>
+        new(options.Subscriptions.AllowLoopback, allowPrivate: false, allowed: [], options.Proxy)
         {
             _loopbackAdvice = "set ActivityLog:Webhooks:Subscriptions:AllowLoopback to allow it, for development only",
             _privateAdvice = "tenant webhooks never reach private networks",
         };
-    }
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
     public string? Refuse(IPAddress address)

@@ -75,6 +75,12 @@ public sealed class WebhookSubscriptionOptions
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxBatchBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>How long the engine lets a subscription's first events of a lull wait for more before it sends them.</summary>
+    /// <value>200 milliseconds. Between 0 and 1 minute.</value>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TimeSpanRange.Justification)]
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The event fields beyond the seed's that subscriptions receive.</summary>
     /// <value><see cref="ActivityJsonFields.None"/>: the seed payload exactly.</value>
     public ActivityJsonFields Fields { get; set; } = ActivityJsonFields.None;

@@ -1,4 +1,4 @@
-using ActivityLog.Extensibility;
+using ActivityLog.Delivery;
 using ActivityLog.Webhooks.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +29,8 @@ internal static class WebhookSubscriptionServices
         services.TryAddSingleton<WebhookSubscriptionStoreSelector>();
         services.TryAddSingleton(sp => new WebhookSubscriptionManager(
             sp.GetRequiredService<WebhookSubscriptionStoreSelector>().Store,
-            Outbox(sp),
+            // The one outbox of the process (a store's, else the in-memory one the engine delivers from).
+            sp.GetRequiredService<ActivityOutboxSelector>().Outbox,
             sp.GetRequiredService<IWebhookDeliveryControl>(),
             sp.GetRequiredService<WebhookSecretProtector>(),
             sp.GetRequiredService<IActivityRecorder>(),
@@ -44,10 +45,4 @@ internal static class WebhookSubscriptionServices
             services.PostConfigure<ActivityLogOptions>(options => WebhookActivities.AddTemplates(options.Descriptions));
         }
     }
-
-    // The store's transactional outbox when there is one. The in-memory case is the delivery engine's to provide
-    // (its outbox selector), since both must share one instance.
-    private static IActivityOutbox Outbox(IServiceProvider services) =>
-        services.GetServices<IActivityOutbox>().LastOrDefault()
-        ?? throw new InvalidOperationException("No IActivityOutbox is registered: the webhooks package's delivery engine provides the in-memory one when no store does.");
 }

@@ -357,6 +357,25 @@ internal sealed class InMemoryActivityOutbox(TimeProvider time, int capacityPerD
         }
     }
 
+    /// <summary>Events waiting for every destination but <paramref name="excluded"/> (the shutdown count of tenant destinations).</summary>
+    public long CountPendingExcept(IEnumerable<string> excluded)
+    {
+        var skip = excluded.ToHashSet(StringComparer.Ordinal);
+        long pending = 0;
+        foreach (var (name, queue) in _destinations)
+        {
+            if (!skip.Contains(name))
+            {
+                lock (queue)
+                {
+                    pending += queue.Pending;
+                }
+            }
+        }
+
+        return pending;
+    }
+
     public Task<ActivityOutboxStatus> GetStatusAsync(string destination, CancellationToken cancellationToken = default)
     {
         var queue = Get(destination);

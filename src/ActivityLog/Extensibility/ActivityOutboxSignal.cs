@@ -29,7 +29,11 @@ internal sealed class ActivityOutboxSignal
         // Version first, then the swap: a waiter that read the old task before checking the version is woken by it.
         Interlocked.Increment(ref _version);
         Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Notified?.Invoke();
     }
+
+    /// <summary>Raised by every <see cref="Notify"/>, on the notifying thread: keep handlers tiny (set a flag, complete a task).</summary>
+    public event Action? Notified;
 
     /// <summary>
     /// Waits until <see cref="Version"/> differs from <paramref name="seenVersion"/> (at once if it already does) or until
