@@ -81,6 +81,8 @@ internal sealed class SubscriptionTestHost : IAsyncDisposable
                 o.Subscriptions.AllowLoopback = true;
                 // Deliveries that cannot succeed (nothing listens on the drafts' port) do not hold the stop.
                 o.ShutdownTimeout = TimeSpan.Zero;
+                // Sent at once: nothing waits on the fake clock unless a test means it to.
+                o.Subscriptions.MaxBatchDelay = TimeSpan.Zero;
                 webhooks?.Invoke(o);
                 subscriptions?.Invoke(o.Subscriptions);
             });
