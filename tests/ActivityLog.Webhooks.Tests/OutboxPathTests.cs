@@ -34,8 +34,13 @@ public sealed class OutboxPathTests
             });
         using var delivered = host.Collect("activitylog.webhooks.events.delivered");
 
-        host.Services.GetServices<IActivityOutboxSubscriber>().Select(s => s.Destination)
-            .Should().BeEquivalentTo("webhooks:fromCode", "webhooks:fromConfig");
+        var routed = new HashSet<string>();
+        foreach (var router in host.Services.GetServices<IActivityOutboxRouter>())
+        {
+            router.Route(new ActivityLogEvent { Name = "activity_log.user.updated" }, routed);
+        }
+
+        routed.Should().BeEquivalentTo("webhooks:fromCode", "webhooks:fromConfig");
         host.RecordUser(1);
         host.Recorder.Record("activity_log.domain.added", resource: new ActivityResource("domain", "d_1"));
         await host.FlushAsync();
@@ -60,34 +65,45 @@ public sealed class OutboxPathTests
     }
 
     [Fact]
-    public async Task With_a_registered_outbox_an_endpoint_without_a_subscriber_fails_the_start_with_advice()
+    public async Task With_a_registered_outbox_an_endpoint_added_after_AddWebhooks_still_gets_its_deliveries()
     {
-        using var host = WebhookTestHost.Build(
-            o => o.Endpoints["late"] = WebhookTestHost.Endpoint(new Uri("http://127.0.0.1:9/")),
-            new FakeTimeProvider(),
-            services =>
+        // Destinations are computed at run time from the final options, so an endpoint that appears after AddWebhooks
+        // ran (where no probe could see it) is routed like any other: nothing to declare ahead.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await WebhookTestHost.StartAsync(
+            o => o.Endpoints["early"] = WebhookTestHost.Endpoint(new Uri(receiver.Url, "/early")),
+            services: services =>
             {
                 services.AddSingleton<IActivityOutbox>(sp => new InMemoryActivityOutbox(sp.GetRequiredService<TimeProvider>(), 10));
-                // An endpoint that only appears after AddWebhooks ran, where no probe can see it.
-                services.PostConfigure<ActivityWebhookOptions>(o => o.Endpoints["hidden"] = WebhookTestHost.Endpoint(new Uri("http://127.0.0.1:9/")));
+                services.AddActivityLog().AddSink<StandInStoreSink>();
+                services.PostConfigure<ActivityWebhookOptions>(o => o.Endpoints["hidden"] = WebhookTestHost.Endpoint(new Uri(receiver.Url, "/hidden")));
             });
+        using var delivered = host.Collect("activitylog.webhooks.events.delivered");
 
-        var act = () => host.StartAsync();
-        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message
-            .Should().Contain("hidden have no outbox subscriber").And.Contain("AddWebhooks(configuration)");
+        host.RecordUser(1);
+        await host.FlushAsync();
+        await WebhookTestHost.WaitAsync(delivered, 2);
+
+        receiver.Requests.Select(r => r.Path).Should().BeEquivalentTo("/early", "/hidden");
     }
 
     /// <summary>Writes outbox deliveries per accepting subscriber and notifies, as a store does in its transaction.</summary>
-    private sealed class StandInStoreSink(IActivityOutbox outbox, IEnumerable<IActivityOutboxSubscriber> subscribers, ActivityOutboxSignal signal) : IActivitySink
+    private sealed class StandInStoreSink(IActivityOutbox outbox, IEnumerable<IActivityOutboxRouter> routers, ActivityOutboxSignal signal) : IActivitySink
     {
         public Task WriteBatchAsync(IReadOnlyList<ActivityLogEvent> batch, CancellationToken cancellationToken)
         {
             var store = (InMemoryActivityOutbox)outbox;
             foreach (var activity in batch)
             {
-                foreach (var subscriber in subscribers.Where(s => s.Accepts(activity)))
+                var destinations = new HashSet<string>();
+                foreach (var router in routers)
                 {
-                    store.TryAdd(subscriber.Destination, activity).Should().BeTrue();
+                    router.Route(activity, destinations);
+                }
+
+                foreach (string destination in destinations)
+                {
+                    store.TryAdd(destination, activity).Should().BeTrue();
                 }
             }
 

@@ -25,7 +25,7 @@ public sealed class UnserializableEventTests
         var poisoned = Event(99, now, JsonValue.Create(double.NaN));
         events.Insert(10, poisoned);
 
-        await host.Services.GetRequiredService<WebhookActivitySink>().WriteBatchAsync(events, CancellationToken.None);
+        await host.Services.GetRequiredService<ActivityLog.Delivery.InMemoryOutboxSink>().WriteBatchAsync(events, CancellationToken.None);
         await WebhookTestHost.WaitAsync(deadLetters, 1);
         await deliveries.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
 

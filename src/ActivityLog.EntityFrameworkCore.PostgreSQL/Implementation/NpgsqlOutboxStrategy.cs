@@ -41,13 +41,11 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                // Claimers of one destination take turns for the length of this transaction; one that finds the lock taken
-                // leaves the work to its holder. The claim statement runs after the lock is held, so its snapshot sees
+                // Claimers of one destination take turns for the length of this transaction (the next one waits: a claim
+                // is three statements). Giving up instead would let every claimer stop while the one holding the lock is
+                // itself refused. The claim statement runs after the lock is held, so its snapshot sees
                 // every batch an earlier holder committed, and its live-lease guard keeps one batch in flight.
-                if (!await TryLockAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false))
-                {
-                    return OutboxClaimOutcome.Nothing;
-                }
+                await LockAsync(connection, transaction, destination, cancellationToken).ConfigureAwait(false);
 
                 long limit = Math.Min((long)claim.MaxEvents * Math.Max(1, maxBatches), int.MaxValue);
                 var claimed = await ReadClaimAsync(connection, transaction, plan, destination, (int)limit, now, leaseExpires, ownLeases, cancellationToken).ConfigureAwait(false);
@@ -103,6 +101,40 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         {
             // One statement is one transaction: the batch and its deliveries go together.
             await CompleteAsync((NpgsqlConnection)database.GetDbConnection(), null, plan, batch.Destination, batch.Id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<(string Destination, DateTime Due)>> ListUnbatchedDueAsync(
+        DbContext context, DateTime now, IReadOnlyList<Guid> ahead, int limit, CancellationToken cancellationToken)
+    {
+        var plan = OutboxPlan.For(context) ?? throw new InvalidOperationException("The outbox mapping of this context is not one this strategy reads; check CanRun first.");
+        var database = context.Database;
+        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = new NpgsqlCommand(plan.DueSql, (NpgsqlConnection)database.GetDbConnection());
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>("s", NpgsqlDbType.Text) { TypedValue = OutboxBatchRow.Pending });
+                command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+                command.Parameters.Add(new NpgsqlParameter<Guid[]>("ahead", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = [.. ahead] });
+                command.Parameters.Add(new NpgsqlParameter<int>("n", NpgsqlDbType.Integer) { TypedValue = limit });
+                var result = new List<(string, DateTime)>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        result.Add((reader.GetString(0), DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc)));
+                    }
+                }
+
+                return result;
+            }
         }
         finally
         {
@@ -225,14 +257,14 @@ internal sealed class NpgsqlOutboxStrategy : IActivityOutboxStrategy
         }
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, CancellationToken cancellationToken)
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(OutboxPlan.LockSql, connection, transaction);
         await using (command.ConfigureAwait(false))
         {
             command.Parameters.Add(new NpgsqlParameter<string>("d", NpgsqlDbType.Text) { TypedValue = destination });
             await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -15,18 +15,19 @@ namespace ActivityLog.EntityFrameworkCore.PostgreSQL.Implementation;
 internal sealed class OutboxPlan
 {
     /// <summary>
-    /// Takes the claim lock of destination <c>@d</c> until the transaction ends, or answers <see langword="false"/> when
-    /// another claimer holds it (a two-key advisory lock, so it never meets the host's one-key locks).
+    /// Takes the claim lock of destination <c>@d</c> until the transaction ends, waiting while another claimer holds it
+    /// (a two-key advisory lock, so it never meets the host's one-key locks).
     /// </summary>
-    public static readonly string LockSql = $"SELECT pg_try_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))";
+    public static readonly string LockSql = $"SELECT pg_advisory_xact_lock({EntityFrameworkOutboxLimits.AdvisoryLockClass}, hashtext(@d))";
 
     /// <summary>The columns the claim returns before the event's: batch id, attempt, delivery id, the event's id (null when the event is gone).</summary>
     public const int EventOffset = 4;
 
     private static readonly ConditionalWeakTable<IModel, Cached> Plans = [];
 
-    private OutboxPlan(string claim, string form, string complete, EventColumn[] columns)
+    private OutboxPlan(string claim, string form, string complete, string due, EventColumn[] columns)
     {
+        DueSql = due;
         ClaimSql = claim;
         FormSql = form;
         CompleteSql = complete;
@@ -54,6 +55,14 @@ internal sealed class OutboxPlan
     /// <c>@orphans</c> (deliveries whose events are gone and that no batch took).
     /// </summary>
     public string FormSql { get; }
+
+    /// <summary>
+    /// The destinations with unbatched deliveries and no batch under a live lease other than <c>@ahead</c>, with their
+    /// oldest unbatched delivery's creation time, oldest first, at most <c>@n</c>. A loose index scan: the recursive part
+    /// jumps from one destination to the next in <c>ix_…_destination_batch</c>, so the cost grows with the number of
+    /// destinations, not with the backlog. Parameters: <c>@s</c> the pending status, <c>@now</c>, <c>@ahead</c>, <c>@n</c>.
+    /// </summary>
+    public string DueSql { get; }
 
     /// <summary>Deletes batch <c>@b</c> of destination <c>@d</c> and its deliveries in one statement (delivered, or nothing left to send).</summary>
     public string CompleteSql { get; }
@@ -161,10 +170,27 @@ internal sealed class OutboxPlan
                 WHERE e.id = m.id AND e.destination = @d AND e.batch_id IS NULL)
             DELETE FROM {e} WHERE id = ANY(@orphans) AND destination = @d AND batch_id IS NULL
             """;
+        // Each min() is one probe of the (destination, batch_id, id) index; the oldest delivery's time is then read by key.
+        string due = $"""
+            WITH RECURSIVE d(destination) AS (
+                SELECT min(destination) FROM {e} WHERE batch_id IS NULL
+                UNION ALL
+                SELECT (SELECT min(destination) FROM {e} WHERE batch_id IS NULL AND destination > d.destination)
+                FROM d WHERE d.destination IS NOT NULL)
+            SELECT d.destination, f.created_at
+            FROM d
+            CROSS JOIN LATERAL (SELECT min(id) AS id FROM {e} WHERE destination = d.destination AND batch_id IS NULL) AS m
+            JOIN {e} AS f ON f.id = m.id
+            WHERE d.destination IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM {b} AS b WHERE b.destination = d.destination AND b.status = @s AND b.lease_expires_at > @now AND b.id <> ALL(@ahead))
+            ORDER BY f.created_at, d.destination
+            LIMIT @n
+            """;
         return new OutboxPlan(
             claim,
             form,
             $"WITH gone AS (DELETE FROM {e} WHERE destination = @d AND batch_id = @b) DELETE FROM {b} WHERE id = @b",
+            due,
             [.. columns]);
     }
 

@@ -7,6 +7,7 @@ using ActivityLog.EntityFrameworkCore.Quarantine;
 using ActivityLog.EntityFrameworkCore.Reading;
 using ActivityLog.EntityFrameworkCore.Schema;
 using ActivityLog.EntityFrameworkCore.Storage;
+using ActivityLog.EntityFrameworkCore.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,10 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
     /// a batched, idempotent sink on the queued path, transactional recording and automatic change capture in the
     /// context's own <c>SaveChanges</c>, an <see cref="IActivityLogReader"/> for the Activity Log page, retention, and an
     /// <see cref="IActivityOutbox"/> that delivery packages (webhooks) send from durably: every write path stores
-    /// an outbox delivery per accepting <see cref="IActivityOutboxSubscriber"/> in the same transaction as the event.
+    /// an outbox delivery per accepting <see cref="IActivityOutboxSubscriber"/> and per destination an
+    /// <see cref="IActivityOutboxRouter"/> names, in the same transaction as the event. It keeps the accounts' delivery
+    /// subscriptions and their attempt history in the context too (an <see cref="IActivitySubscriptionStore"/>, which a
+    /// delivery package uses instead of its in-memory default).
     /// It also replaces the core's in-memory <see cref="IActivityQuarantine"/> with the context's quarantine table, so
     /// events a sink rejected for good survive restarts (a quarantine the host registered itself is kept).
     /// </summary>
@@ -55,6 +59,7 @@ public static class ActivityLogEntityFrameworkBuilderExtensions
         ReaderRegistration.Add<TContext>(builder);
         OutboxRegistration.Add<TContext>(builder);
         QuarantineRegistration.Add<TContext>(builder);
+        SubscriptionRegistration.Add<TContext>(builder);
         return builder;
     }
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Microsoft.EntityFrameworkCore;
 
-/// <summary>Adds the activity log table (the two outbox tables of durable delivery, and the quarantine table) to a host's own EF Core model.</summary>
+/// <summary>Adds the activity log table (the outbox and subscription tables of durable delivery, and the quarantine table) to a host's own EF Core model.</summary>
 public static class ActivityLogModelBuilderExtensions
 {
     /// <summary>
@@ -12,7 +12,8 @@ public static class ActivityLogModelBuilderExtensions
     /// (<see cref="ActivityLogModelOptions.QuarantineTableName"/>) that keeps the events a sink rejected, and, when a
     /// delivery package such as webhooks is configured (<see cref="ActivityLogModelOptions.MapOutbox"/>), the outbox
     /// tables (<see cref="ActivityLogModelOptions.OutboxTableName"/>, <see cref="ActivityLogModelOptions.OutboxBatchTableName"/>)
-    /// it sends from, so that <c>dotnet ef migrations add</c> creates them with the host's own tables. Call it from
+    /// it sends from and the tables of the accounts' own subscriptions and their delivery attempts
+    /// (<see cref="ActivityLogModelOptions.SubscriptionTableName"/>, <see cref="ActivityLogModelOptions.DeliveryAttemptTableName"/>), so that <c>dotnet ef migrations add</c> creates them with the host's own tables. Call it from
     /// <c>OnModelCreating</c>.
     /// </summary>
     /// <example>
@@ -95,6 +96,7 @@ public static class ActivityLogModelBuilderExtensions
         if (options.MapOutbox ?? modelBuilder.Model.FindAnnotation(ActivityLog.EntityFrameworkCore.Outbox.OutboxModelConvention.Annotation) is not null)
         {
             ActivityLog.EntityFrameworkCore.Outbox.OutboxModel.Add(modelBuilder, options);
+            ActivityLog.EntityFrameworkCore.Subscriptions.SubscriptionModel.Add(modelBuilder, options);
         }
 
         ActivityLog.EntityFrameworkCore.Quarantine.QuarantineModel.Add(modelBuilder, options);

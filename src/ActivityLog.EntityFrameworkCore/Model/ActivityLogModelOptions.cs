@@ -15,6 +15,12 @@ public sealed class ActivityLogModelOptions
     /// <summary>The default name of the outbox batches table.</summary>
     public const string DefaultOutboxBatchTableName = "activity_outbox_batches";
 
+    /// <summary>The default name of the delivery subscriptions table.</summary>
+    public const string DefaultSubscriptionTableName = "activity_log_subscriptions";
+
+    /// <summary>The default name of the delivery attempts table.</summary>
+    public const string DefaultDeliveryAttemptTableName = "activity_log_delivery_attempts";
+
     /// <summary>The default name of the quarantine table.</summary>
     public const string DefaultQuarantineTableName = "activity_quarantine";
 
@@ -32,6 +38,19 @@ public sealed class ActivityLogModelOptions
     public string OutboxBatchTableName { get; set; } = DefaultOutboxBatchTableName;
 
     /// <summary>
+    /// The delivery subscriptions table (each account's webhooks, managed at run time; see
+    /// <see cref="IActivitySubscriptionStore"/>), in the same schema; <see cref="DefaultSubscriptionTableName"/> by
+    /// default. Mapped with the outbox tables (see <see cref="MapOutbox"/>).
+    /// </summary>
+    public string SubscriptionTableName { get; set; } = DefaultSubscriptionTableName;
+
+    /// <summary>
+    /// The delivery attempts table (each subscription's history: status, duration, a bounded response excerpt), in the
+    /// same schema; <see cref="DefaultDeliveryAttemptTableName"/> by default. Mapped with the outbox tables.
+    /// </summary>
+    public string DeliveryAttemptTableName { get; set; } = DefaultDeliveryAttemptTableName;
+
+    /// <summary>
     /// The quarantine table (events a sink rejected for good, with the sink and the reason; see
     /// <see cref="IActivityQuarantine"/>), in the same schema; <see cref="DefaultQuarantineTableName"/> by default. Always
     /// mapped; written only when a sink rejects an event.
@@ -39,7 +58,8 @@ public sealed class ActivityLogModelOptions
     public string QuarantineTableName { get; set; } = DefaultQuarantineTableName;
 
     /// <summary>
-    /// Whether the model maps the two outbox tables (<see cref="OutboxTableName"/>, <see cref="OutboxBatchTableName"/>).
+    /// Whether the model maps the two outbox tables (<see cref="OutboxTableName"/>, <see cref="OutboxBatchTableName"/>) and
+    /// the two subscription tables (<see cref="SubscriptionTableName"/>, <see cref="DeliveryAttemptTableName"/>).
     /// <see langword="null"/> (the default) maps them when the context was configured by <c>AddEntityFrameworkStore</c>
     /// in a host where a delivery package (webhooks) is added, and only then, so that <c>dotnet ef migrations add</c>
     /// creates them exactly when they are used. <see langword="true"/> always maps them, for a context built outside
@@ -50,7 +70,7 @@ public sealed class ActivityLogModelOptions
     /// <value><see langword="null"/>: automatic.</value>
     public bool? MapOutbox { get; set; }
 
-    /// <summary>The schema of all four tables, or <see langword="null"/> for the model's default schema.</summary>
+    /// <summary>The schema of all the tables, or <see langword="null"/> for the model's default schema.</summary>
     public string? Schema { get; set; }
 
     /// <summary>

@@ -148,7 +148,7 @@ internal static class EntityFrameworkOutboxLimits
     public const int MaxBatchesPerClaim = 16;
 
     /// <summary>
-    /// The first key of the PostgreSQL advisory locks a claim takes per destination (<c>pg_try_advisory_xact_lock(key, hashtext(destination))</c>):
+    /// The first key of the PostgreSQL advisory locks a claim takes per destination (<c>pg_advisory_xact_lock(key, hashtext(destination))</c>):
     /// "ALog" in ASCII, so that they do not share a key space with the host's own one-key advisory locks.
     /// </summary>
     public const int AdvisoryLockClass = 0x414C6F67;

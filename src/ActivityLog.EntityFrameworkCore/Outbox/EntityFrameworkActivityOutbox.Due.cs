@@ -43,13 +43,17 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>
                 .OrderBy(d => d.Due).ThenBy(d => d.Destination)
                 .Take(limit)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var unbatched = await deliveries
-                .Where(e => e.BatchId == null && !inFlight.Contains(e.Destination))
-                .GroupBy(e => e.Destination)
-                .Select(g => new { Destination = g.Key, Due = g.Min(e => e.CreatedAt) })
-                .OrderBy(d => d.Due).ThenBy(d => d.Destination)
-                .Take(limit)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            // The portable query reads every unbatched delivery (its cost grows with the backlog); a provider strategy
+            // may visit each destination once instead (PostgreSQL: a loose index scan).
+            IReadOnlyList<(string Destination, DateTime Due)> unbatched = Strategy(context) is { } fast
+                ? await fast.ListUnbatchedDueAsync(context, now, ahead, limit, cancellationToken).ConfigureAwait(false)
+                : [.. (await deliveries
+                    .Where(e => e.BatchId == null && !inFlight.Contains(e.Destination))
+                    .GroupBy(e => e.Destination)
+                    .Select(g => new { Destination = g.Key, Due = g.Min(e => e.CreatedAt) })
+                    .OrderBy(d => d.Due).ThenBy(d => d.Destination)
+                    .Take(limit)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(d => (d.Destination, d.Due))];
 
             // When what is not due yet falls due: a retry time, or a lease (held elsewhere, or by a worker here) running out.
             DateTime? next = await batches
@@ -60,7 +64,7 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>
                 .MinAsync(cancellationToken).ConfigureAwait(false);
 
             var due = new Dictionary<string, DateTime>(dueBatches.Count + unbatched.Count, StringComparer.Ordinal);
-            foreach (var d in dueBatches.Concat(unbatched.Select(u => new { u.Destination, u.Due })))
+            foreach (var d in dueBatches.Select(b => (b.Destination, b.Due)).Concat(unbatched))
             {
                 if (!due.TryGetValue(d.Destination, out var at) || d.Due < at)
                 {

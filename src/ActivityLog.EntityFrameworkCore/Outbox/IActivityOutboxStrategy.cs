@@ -42,6 +42,21 @@ internal interface IActivityOutboxStrategy
     Task<OutboxClaimOutcome> ClaimAsync(
         DbContext context, string destination, ActivityOutboxClaim claim, int maxBatches, DateTimeOffset utcNow, IReadOnlyList<Guid> ownLeases, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The destinations with unbatched deliveries and no batch under a live lease (other than <paramref name="ahead"/>),
+    /// with the creation time of each one's oldest unbatched delivery, oldest first, at most <paramref name="limit"/>:
+    /// the unbatched half of <see cref="IActivityOutbox.ListDueAsync"/>, in a cost that grows with the number of
+    /// destinations rather than with the backlog.
+    /// </summary>
+    /// <param name="context">The context, as accepted by <see cref="CanRun"/>.</param>
+    /// <param name="now">The outbox's clock, as stored.</param>
+    /// <param name="ahead">Batches this process formed ahead: leased, but not in flight.</param>
+    /// <param name="limit">The most destinations.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The destinations and when their work fell due.</returns>
+    Task<IReadOnlyList<(string Destination, DateTime Due)>> ListUnbatchedDueAsync(
+        DbContext context, DateTime now, IReadOnlyList<Guid> ahead, int limit, CancellationToken cancellationToken);
+
     /// <summary>Removes a delivered batch and its deliveries, durably. Idempotent.</summary>
     /// <param name="context">The context, as accepted by <see cref="CanRun"/>.</param>
     /// <param name="batch">The batch.</param>

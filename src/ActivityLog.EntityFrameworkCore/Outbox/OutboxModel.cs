@@ -30,6 +30,10 @@ internal static class OutboxModel
             // Forming a batch reads a destination's unbatched deliveries oldest first (batch_id IS NULL, by id); loading,
             // completing and counting a batch reads its deliveries (destination, batch_id).
             entity.HasIndex(e => new { e.Destination, e.BatchId, e.Id }, $"ix_{deliveries}_destination_batch");
+            // The unbatched deliveries alone, by destination and age: "IS NULL" is no equality for the planner, so the index
+            // above cannot serve "oldest unbatched first" without reading all of a destination's backlog. This one makes
+            // the due listing and a claim's pick one probe per destination, whatever the backlog.
+            entity.HasIndex(e => new { e.Destination, e.Id }, $"ix_{deliveries}_unbatched").HasFilter("batch_id IS NULL");
         });
 
         modelBuilder.Entity<OutboxBatchRow>(entity =>

@@ -225,7 +225,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
     /// <summary>
     /// The operations that create our tables in an empty database (EnsureSchema, CreateTable, CreateIndex), minus
     /// what already exists: a missing table with its indexes, and the indexes an existing table lacks. Our tables are
-    /// the activity log table and, when the model maps them, the outbox and quarantine tables next to it (same schema).
+    /// the activity log table and, when the model maps them, the outbox, subscription and quarantine tables next to it (same schema).
     /// </summary>
     private static async Task<List<MigrationOperation>> MissingOperationsAsync(
         DbContext context,
@@ -235,9 +235,13 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
         CancellationToken cancellationToken)
     {
         var tables = new HashSet<string>(StringComparer.Ordinal) { target.Table };
-        foreach (var type in new[] { typeof(Outbox.OutboxDeliveryRow), typeof(Outbox.OutboxBatchRow), typeof(Quarantine.QuarantineRow) })
+        foreach (var type in new[]
         {
-            if (model.FindEntityType(type) is { } outbox && outbox.GetTableName() is { } name && outbox.GetSchema() == target.Schema)
+            typeof(Outbox.OutboxDeliveryRow), typeof(Outbox.OutboxBatchRow), typeof(Quarantine.QuarantineRow),
+            typeof(Subscriptions.SubscriptionRow), typeof(Subscriptions.DeliveryAttemptRow),
+        })
+        {
+            if (model.FindEntityType(type) is { } entity && entity.GetTableName() is { } name && entity.GetSchema() == target.Schema)
             {
                 tables.Add(name);
             }

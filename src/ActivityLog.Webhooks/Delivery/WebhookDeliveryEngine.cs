@@ -270,7 +270,8 @@ internal sealed class WebhookDeliveryEngine
 
     private TimeSpan BatchDelay()
     {
-        var delay = _options.Subscriptions.MaxBatchDelay;
+        // The subscriptions' delay counts only once there are subscriptions: a host with endpoints only keeps theirs.
+        var delay = _targets.SubscriptionCount > 0 ? _options.Subscriptions.MaxBatchDelay : TimeSpan.Zero;
         foreach (var endpoint in _targets.Endpoints)
         {
             if (endpoint.BatchDelay > delay)

@@ -32,9 +32,11 @@ public sealed class ActivityLogMappingTests
 
         // SQLite has no schemas (EF Core ignores the configured one there); PostgreSQL gets the table in "audit".
         string table = provider == DatabaseProvider.Sqlite ? "audit_events" : "audit.audit_events";
-        // The outbox and quarantine tables follow the activity log table into its schema.
+        // The outbox, subscription and quarantine tables follow the activity log table into its schema.
         string prefix = provider == DatabaseProvider.Sqlite ? "" : "audit.";
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(
+            $"{prefix}activity_log_delivery_attempts", $"{prefix}activity_log_subscriptions",
+            $"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, $"SELECT count(*) FROM {table}")).Should().Be(1);
     }
 

@@ -31,7 +31,12 @@ public sealed class ExplicitOutboxContext(DbContextOptions<ExplicitOutboxContext
 /// </summary>
 public sealed class OutboxModelTests
 {
-    private static readonly string[] OutboxTables = [ActivityLogModelOptions.DefaultOutboxTableName, ActivityLogModelOptions.DefaultOutboxBatchTableName];
+    // The tables of durable delivery: the outbox and, mapped under the same condition, the accounts' subscriptions and attempts.
+    private static readonly string[] OutboxTables =
+    [
+        ActivityLogModelOptions.DefaultOutboxTableName, ActivityLogModelOptions.DefaultOutboxBatchTableName,
+        ActivityLogModelOptions.DefaultSubscriptionTableName, ActivityLogModelOptions.DefaultDeliveryAttemptTableName,
+    ];
 
     [Fact]
     public async Task A_model_without_a_delivery_package_has_no_outbox_entity_types()
@@ -112,7 +117,7 @@ public sealed class OutboxModelTests
         with.Should().BeEquivalentTo([.. without, .. OutboxTables]);
 
         // And the step a host takes when it adds the webhooks package to an app that already migrated: a migration that
-        // creates exactly the two outbox tables (what dotnet ef migrations add computes from the last snapshot).
+        // creates exactly the delivery tables (what dotnet ef migrations add computes from the last snapshot).
         await using var scope = delivering.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<StoreTestContext>();
         var before = DesignTimeModel(plain).GetRelationalModel();

@@ -230,9 +230,9 @@ public sealed class OutboxClaimTests
     [Fact]
     public void Two_subscribers_with_one_destination_name_are_refused()
     {
-        var act = () => new OutboxWriter([new TestSubscriber("a"), new TestSubscriber("a")], new ActivityOutboxSignal(), TimeProvider.System);
+        var act = () => new OutboxWriter([new TestSubscriber("a"), new TestSubscriber("a")], [], new ActivityOutboxSignal(), TimeProvider.System);
         act.Should().Throw<InvalidOperationException>().WithMessage("*share the destination name 'a'*");
-        var tooLong = () => new OutboxWriter([new TestSubscriber(new string('d', 201))], new ActivityOutboxSignal(), TimeProvider.System);
+        var tooLong = () => new OutboxWriter([new TestSubscriber(new string('d', 201))], [], new ActivityOutboxSignal(), TimeProvider.System);
         tooLong.Should().Throw<InvalidOperationException>();
     }
 }

@@ -45,10 +45,14 @@ internal sealed class OutboxTestHost : IAsyncDisposable
 
     public ActivityOutboxSignal Signal => Services.GetRequiredService<ActivityOutboxSignal>();
 
-    public static async Task<OutboxTestHost> CreateAsync(DatabaseProvider provider, params IActivityOutboxSubscriber[] subscribers)
+    public static Task<OutboxTestHost> CreateAsync(DatabaseProvider provider, params IActivityOutboxSubscriber[] subscribers) =>
+        CreateAsync(provider, [], subscribers);
+
+    /// <summary>A host whose destinations come from routers (tenant subscriptions) beside the static subscribers.</summary>
+    public static async Task<OutboxTestHost> CreateAsync(DatabaseProvider provider, IActivityOutboxRouter[] routers, params IActivityOutboxSubscriber[] subscribers)
     {
         var database = await TestDatabase.CreateAsync(provider, "outbox");
-        var host = Create(database, ownsDatabase: true, subscribers);
+        var host = Create(database, ownsDatabase: true, subscribers, routers: routers);
         // Through the host's own context, as dotnet ef builds it from Program.cs: with subscribers its model has the outbox.
         await using (var scope = host.Services.CreateAsyncScope())
         {
@@ -61,7 +65,12 @@ internal sealed class OutboxTestHost : IAsyncDisposable
     /// <summary>A second host on the same database (another app instance).</summary>
     public OutboxTestHost Sibling(params IActivityOutboxSubscriber[] subscribers) => Create(Database, ownsDatabase: false, subscribers, Time);
 
-    private static OutboxTestHost Create(TestDatabase database, bool ownsDatabase, IActivityOutboxSubscriber[] subscribers, FakeTimeProvider? time = null)
+    /// <summary>A second host on the same database with routers.</summary>
+    public OutboxTestHost Sibling(IActivityOutboxRouter[] routers, params IActivityOutboxSubscriber[] subscribers) =>
+        Create(Database, ownsDatabase: false, subscribers, Time, routers);
+
+    private static OutboxTestHost Create(
+        TestDatabase database, bool ownsDatabase, IActivityOutboxSubscriber[] subscribers, FakeTimeProvider? time = null, IActivityOutboxRouter[]? routers = null)
     {
         time ??= new FakeTimeProvider(Start);
         var services = StoreTestSupport.StoreServices<StoreTestContext>(database, configure: s =>
@@ -71,12 +80,17 @@ internal sealed class OutboxTestHost : IAsyncDisposable
             {
                 s.AddSingleton(subscriber);
             }
+
+            foreach (var router in routers ?? [])
+            {
+                s.AddSingleton(router);
+            }
         });
         return new OutboxTestHost(services, database, time, ownsDatabase);
     }
 
     /// <summary><paramref name="count"/> events through the real pipeline and the queued path's sink, as one batch.</summary>
-    public async Task<List<ActivityLogEvent>> WriteAsync(int count, string prefix = "r", string name = "activity_log.webhook.updated")
+    public async Task<List<ActivityLogEvent>> WriteAsync(int count, string prefix = "r", string name = "activity_log.webhook.updated", string accountId = "acct-1")
     {
         var events = await StoreTestSupport.ProcessAsync(Services, Enumerable.Range(0, count).Select(i => new ActivityLogEvent
         {
@@ -84,7 +98,7 @@ internal sealed class OutboxTestHost : IAsyncDisposable
             Actor = ActivityActor.User(783, "Jane Doe"),
             Resource = new ActivityResource("webhook", $"{prefix}{i}", "Logging"),
             Timestamp = Time.GetUtcNow().AddTicks(i * 10),
-            AccountId = "acct-1",
+            AccountId = accountId,
         }));
         await StoreTestSupport.Sink<StoreTestContext>(Services).WriteBatchAsync(events, CancellationToken.None);
         return events;

@@ -150,10 +150,12 @@ public sealed class CreateSchemaOnStartTests
             await host.Dispatcher.FlushAsync();
         }
 
-        // SQLite has no schemas: EF Core ignores the configured one there. The outbox and quarantine tables follow the table's schema.
+        // SQLite has no schemas: EF Core ignores the configured one there. The outbox, subscription and quarantine tables follow the table's schema.
         string table = provider == DatabaseProvider.Sqlite ? "audit_events" : "audit.audit_events";
         string prefix = provider == DatabaseProvider.Sqlite ? "" : "audit.";
-        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal($"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
+        (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(
+            $"{prefix}activity_log_delivery_attempts", $"{prefix}activity_log_subscriptions",
+            $"{prefix}activity_outbox", $"{prefix}activity_outbox_batches", $"{prefix}activity_quarantine", table);
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "audit_events"))
             .Should().Contain(DefaultIndexes.Select(i => i.Replace("activity_events", "audit_events", StringComparison.Ordinal)));
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, $"SELECT count(*) FROM {table}")).Should().Be(1);
