@@ -18,7 +18,7 @@ internal static partial class SubscriptionLog
     public static partial void ActivityNotRecorded(ILogger logger, Exception exception, Guid subscriptionId, string accountId, string eventName);
 
     [LoggerMessage(4204, LogLevel.Warning, "The secrets of webhook subscription {SubscriptionId} of account {AccountId} cannot be decrypted: the Data Protection key ring no longer holds their key ({Error}). Rotate the secret to sign again.")]
-    public static partial void SecretsUnreadable(ILogger logger, Guid subscriptionId, string accountId, string error);
+    public static partial void SubscriptionSecretsUnreadable(ILogger logger, Guid subscriptionId, string accountId, string error);
 
     [LoggerMessage(4205, LogLevel.Debug, "Webhook subscription {SubscriptionId} of account {AccountId} changed meanwhile; the change is made again from the stored version.")]
     public static partial void ConcurrentChange(ILogger logger, Guid subscriptionId, string accountId);

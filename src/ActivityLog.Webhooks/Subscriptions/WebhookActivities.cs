@@ -25,6 +25,9 @@ internal static class WebhookActivities
     /// <summary>Recorded by the delivery engine when continuous failure disabled a subscription, under the system actor <see cref="SystemActorName"/>.</summary>
     public const string AutoDisabled = "activity_log.webhook.auto_disabled";
 
+    /// <summary>Recorded by the delivery engine when a receiver answered 410 Gone and the subscription was disabled.</summary>
+    public const string Gone = "activity_log.webhook.gone";
+
     /// <summary>The actor of what the library does by itself: "ActivityLog disabled the webhook Logging after 5 days of failed deliveries."</summary>
     public const string SystemActorName = "ActivityLog";
 
@@ -35,7 +38,8 @@ internal static class WebhookActivities
     internal static readonly IReadOnlyDictionary<string, string> Templates = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [SecretRotated] = "rotated the secret of the {resource.type} {resource.name}",
-        [AutoDisabled] = "disabled the {resource.type} {resource.name} after {metadata.failing_for} of failed deliveries",
+        [AutoDisabled] = "disabled the {resource.type} {resource.name} after {metadata.failing_for_days} days of failed deliveries",
+        [Gone] = "disabled the {resource.type} {resource.name}: its receiver answered 410 Gone",
         [Redelivered] = "redelivered a message of the {resource.type} {resource.name}",
         [Recovered] = "recovered {metadata.recovered} failed messages of the {resource.type} {resource.name}",
         [TestSent] = "sent a test event to the {resource.type} {resource.name}",
@@ -126,9 +130,8 @@ internal static class WebhookActivities
 
     /// <summary>
     /// Records that continuous failure disabled <paramref name="subscription"/>: "ActivityLog disabled the webhook Logging
-    /// after 5 days of failed deliveries.", in the subscription's account, with metadata <c>failing_for_days</c> (whole
-    /// days, a number) and <c>failing_for</c> (the phrase the sentence shows: "5 days", "1 day", "3 hours", "45 minutes").
-    /// Called by the delivery engine.
+    /// after 5 days of failed deliveries.", in the subscription's account, with metadata <c>failing_for_days</c> (days,
+    /// rounded, a number: what the sentence shows), <c>failing_since</c> and <c>reason</c>. For the delivery engine.
     /// </summary>
     /// <exception cref="ArgumentException">The subscription breaks the recorder's rules (never one the manager stored).</exception>
     public static void RecordAutoDisabled(IActivityRecorder recorder, ActivitySubscription subscription, TimeSpan failingFor)
@@ -136,21 +139,22 @@ internal static class WebhookActivities
         ArgumentNullException.ThrowIfNull(subscription);
         Record(recorder, AutoDisabled, subscription, actor: ActivityActor.System(SystemActorName), metadata: new Dictionary<string, object?>
         {
-            ["failing_for_days"] = (long)Math.Floor(Math.Max(0, failingFor.TotalDays)),
-            ["failing_for"] = Phrase(failingFor),
+            ["failing_for_days"] = (long)Math.Round(Math.Max(0, failingFor.TotalDays), MidpointRounding.AwayFromZero),
             ["failing_since"] = subscription.FailingSince?.ToString("O", CultureInfo.InvariantCulture),
-            ["reason"] = subscription.DisabledReason,
+            ["reason"] = subscription.DisabledReason ?? "failing",
         });
     }
 
-    /// <summary>"5 days", "1 day", "3 hours", "45 minutes": the largest whole unit, for the sentence.</summary>
-    internal static string Phrase(TimeSpan span)
+    /// <summary>Records that a 410 Gone answer disabled <paramref name="subscription"/>, as the library. For the delivery engine.</summary>
+    public static void RecordGone(IActivityRecorder recorder, ActivitySubscription subscription)
     {
-        static string Unit(long n, string one) => n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? one : one + "s");
-        return span.TotalDays >= 1 ? Unit((long)span.TotalDays, "day")
-            : span.TotalHours >= 1 ? Unit((long)span.TotalHours, "hour")
-            : Unit(Math.Max(0, (long)span.TotalMinutes), "minute");
+        ArgumentNullException.ThrowIfNull(subscription);
+        Record(recorder, Gone, subscription, actor: ActivityActor.System(SystemActorName), metadata: new Dictionary<string, object?> { ["reason"] = "gone" });
     }
+
+    /// <summary>The subscription as the activity's resource: its id as 32 hex digits (as the engine's activities write it), its name.</summary>
+    internal static ActivityResource Resource(ActivitySubscription subscription) =>
+        new(ResourceType, subscription.Id.ToString("N", CultureInfo.InvariantCulture), subscription.Description);
 
     /// <summary>The host of a stored URL (never its path, query or user info), or <see langword="null"/> when it does not parse.</summary>
     internal static string? Host(string url) => Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed.IdnHost : null;
@@ -166,7 +170,7 @@ internal static class WebhookActivities
         ArgumentNullException.ThrowIfNull(recorder);
         recorder.Record(
             eventName,
-            resource: new ActivityResource(ResourceType, subscription.Id.ToString("D"), subscription.Description),
+            resource: Resource(subscription),
             changes: changes,
             actor: actor,
             accountId: subscription.AccountId,

@@ -74,6 +74,8 @@ internal sealed partial class WebhookSubscriptionManager
             return false; // redelivered meanwhile
         }
 
+        // The stored state is unchanged (the engine ignores it as known), but the engine wakes to send what is due now.
+        _control.SubscriptionChanged(subscription);
         SubscriptionLog.Redelivering(_logger, id, accountId, 1, messageId);
         TryRecord(subscription, WebhookActivities.Redelivered, () => WebhookActivities.RecordRedelivered(_recorder, subscription, messageId));
         return true;
@@ -88,6 +90,11 @@ internal sealed partial class WebhookSubscriptionManager
         }
 
         int recovered = await _outbox.RecoverAsync(IWebhookDeliveryControl.DestinationOf(id), since, cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            _control.SubscriptionChanged(subscription); // wakes the engine, as above
+        }
+
         SubscriptionLog.Redelivering(_logger, id, accountId, recovered, "recovered since " + since.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         TryRecord(subscription, WebhookActivities.Recovered, () => WebhookActivities.RecordRecovered(_recorder, subscription, since, recovered));
         return recovered;

@@ -308,7 +308,7 @@ internal sealed partial class WebhookSubscriptionManager : IActivityWebhookSubsc
         }
         catch (CryptographicException exception)
         {
-            SubscriptionLog.SecretsUnreadable(_logger, subscription.Id, subscription.AccountId, exception.GetType().Name);
+            SubscriptionLog.SubscriptionSecretsUnreadable(_logger, subscription.Id, subscription.AccountId, exception.GetType().Name);
             return [];
         }
     }

@@ -1,5 +1,4 @@
 using ActivityLog.Delivery;
-using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,7 +29,8 @@ internal static class WebhookSubscriptionServices
         services.TryAddSingleton<WebhookSubscriptionStoreSelector>();
         services.TryAddSingleton(sp => new WebhookSubscriptionManager(
             sp.GetRequiredService<WebhookSubscriptionStoreSelector>().Store,
-            Outbox(sp),
+            // The one outbox of the process (a store's, else the in-memory one the engine delivers from).
+            sp.GetRequiredService<ActivityOutboxSelector>().Outbox,
             sp.GetRequiredService<IWebhookDeliveryControl>(),
             sp.GetRequiredService<WebhookSecretProtector>(),
             sp.GetRequiredService<IActivityRecorder>(),
@@ -45,7 +45,4 @@ internal static class WebhookSubscriptionServices
             services.PostConfigure<ActivityLogOptions>(options => WebhookActivities.AddTemplates(options.Descriptions));
         }
     }
-
-    // The one outbox of the process (a store's, or the core's in-memory one), shared with the delivery engine.
-    private static IActivityOutbox Outbox(IServiceProvider services) => services.GetRequiredService<ActivityOutboxSelector>().Outbox;
 }

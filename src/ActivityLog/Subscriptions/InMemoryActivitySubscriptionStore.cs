@@ -19,7 +19,7 @@ internal sealed class InMemoryActivitySubscriptionStore : IActivitySubscriptionS
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, ActivitySubscription> _subscriptions = [];
 
-    // Per subscription, oldest first (appended in arrival order, sorted when read).
+    // Per subscription, in arrival order (sorted when read).
     private readonly Dictionary<Guid, List<ActivityDeliveryAttempt>> _attempts = [];
 
     public Task<IReadOnlyList<ActivitySubscription>> ListAsync(string accountId, CancellationToken cancellationToken = default)
@@ -131,9 +131,11 @@ internal sealed class InMemoryActivitySubscriptionStore : IActivitySubscriptionS
                 kept.Add(Bound(attempt));
                 if (kept.Count > MaxAttemptsPerSubscription)
                 {
-                    // Drop the oldest by attempt time (arrival order may differ slightly between concurrent workers).
-                    kept.Sort(static (a, b) => a.AttemptedAt.CompareTo(b.AttemptedAt));
-                    kept.RemoveRange(0, kept.Count - MaxAttemptsPerSubscription);
+                    // Drop the oldest by attempt time (arrival order may differ slightly between concurrent workers);
+                    // a stable sort, so that attempts at the same instant keep their arrival order.
+                    var ordered = kept.OrderBy(static a => a.AttemptedAt).Skip(kept.Count - MaxAttemptsPerSubscription).ToList();
+                    kept.Clear();
+                    kept.AddRange(ordered);
                 }
             }
         }
@@ -156,10 +158,12 @@ internal sealed class InMemoryActivitySubscriptionStore : IActivitySubscriptionS
             // Scoped by the attempt's own account, so an id guessed across accounts finds nothing.
             IReadOnlyList<ActivityDeliveryAttempt> list =
             [
-                .. kept.Where(a => string.Equals(a.AccountId, accountId, StringComparison.Ordinal))
-                    .OrderByDescending(a => a.AttemptedAt)
-                    .ThenByDescending(a => a.Attempt)
-                    .Take(limit),
+                .. kept.Select(static (attempt, arrival) => (Attempt: attempt, Arrival: arrival))
+                    .Where(x => string.Equals(x.Attempt.AccountId, accountId, StringComparison.Ordinal))
+                    .OrderByDescending(static x => x.Attempt.AttemptedAt)
+                    .ThenByDescending(static x => x.Arrival) // at the same instant (a coarse clock), the later kept is newer
+                    .Take(limit)
+                    .Select(static x => x.Attempt),
             ];
             return Task.FromResult(list);
         }

@@ -142,6 +142,17 @@ public sealed class InMemoryActivitySubscriptionStoreTests
         (await _store.ListAttemptsAsync("acme", Guid.NewGuid(), 10)).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Attempts_at_the_same_instant_are_listed_latest_kept_first()
+    {
+        var acme = Subscription("acme", T0);
+        await _store.AddAsync(acme);
+        await _store.AddAttemptsAsync([Attempt(acme, T0) with { StatusCode = 500 }]);
+        await _store.AddAttemptsAsync([Attempt(acme, T0) with { StatusCode = 200 }]);
+
+        (await _store.ListAttemptsAsync("acme", acme.Id, 10)).Select(a => a.StatusCode).Should().Equal(200, 500);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

@@ -75,9 +75,10 @@ public sealed class SubscriptionAddressTests
         }
 
         await using var relaxed = await SubscriptionTestHost.StartAsync(s => s.AllowLoopback = true);
-        if (host == "api.localhost" && !(await Resolves(host)))
+        if (host.Contains("localhost", StringComparison.OrdinalIgnoreCase) && !(await Resolves(host)))
         {
-            // Accepted by name; a resolver that does not know *.localhost refuses it as unresolvable, which is safe too.
+            // Accepted by name; a resolver that does not know this spelling (*.localhost, a trailing dot, here through
+            // /etc/hosts) refuses it as unresolvable, which is safe too.
             (await RefusedAsync(relaxed, $"https://{host}:9/hooks")).Message.Should().Contain("cannot be resolved");
             return;
         }

@@ -80,7 +80,7 @@ public sealed class SubscriptionSecretTests
         {
             string key = secret["whsec_".Length..];
             stored!.ProtectedSecrets.Should().NotContain(secret).And.NotContain(key).And.NotContain(Convert.ToHexString(Convert.FromBase64String(key)));
-            host.Keys.EnumerateFiles("*", SearchOption.AllDirectories).Select(f => File.ReadAllText(f)).Should().OnlyContain(text => !text.Contains(key), "the key ring holds keys, not secrets");
+            host.Keys.EnumerateFiles("*", SearchOption.AllDirectories).Select(f => File.ReadAllText(f.FullName)).Should().OnlyContain(text => !text.Contains(key), "the key ring holds keys, not secrets");
         }
 
         // A second process of the same app shares the key ring (the host's AddDataProtection configuration): it reads them.

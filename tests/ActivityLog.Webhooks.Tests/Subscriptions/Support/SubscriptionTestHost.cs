@@ -5,7 +5,6 @@ using ActivityLog.Webhooks.Delivery;
 using ActivityLog.Webhooks.Subscriptions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -14,8 +13,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace ActivityLog.Webhooks.Tests.Subscriptions.Support;
 
 /// <summary>
-/// A real generic host with ActivityLog, the test capture and the webhooks package with Settings → Webhooks, on a
-/// <see cref="FakeTimeProvider"/>; Data Protection keeps its key ring in a directory of the test's own (real
+/// A real generic host with ActivityLog, the test capture and the webhooks package with Settings → Webhooks and its
+/// real delivery engine (in-memory outbox and subscription store), on a <see cref="FakeTimeProvider"/>; Data Protection keeps its key ring in a directory of the test's own (real
 /// encryption, nothing written to the user's profile); every log record of every category is kept (Trace).
 /// </summary>
 internal sealed class SubscriptionTestHost : IAsyncDisposable
@@ -42,9 +41,10 @@ internal sealed class SubscriptionTestHost : IAsyncDisposable
 
     public IActivitySubscriptionStore Store => Services.GetRequiredService<WebhookSubscriptionStoreSelector>().Store;
 
-    public InMemoryActivityOutbox Outbox => (InMemoryActivityOutbox)Services.GetRequiredService<IActivityOutbox>();
+    public InMemoryActivityOutbox Outbox => Services.GetRequiredService<ActivityOutboxSelector>().Memory!;
 
-    public RecordingDeliveryControl Control => (RecordingDeliveryControl)Services.GetRequiredService<IWebhookDeliveryControl>();
+    /// <summary>What the delivery engine routes to and delivers from.</summary>
+    public WebhookTargets Targets => Services.GetRequiredService<WebhookTargets>();
 
     public WebhookSecretProtector Protector => Services.GetRequiredService<WebhookSecretProtector>();
 
@@ -70,8 +70,8 @@ internal sealed class SubscriptionTestHost : IAsyncDisposable
         builder.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Trace);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddDataProtection().SetApplicationName("ActivityLog.Webhooks.Tests").PersistKeysToFileSystem(keys);
-        builder.Services.AddSingleton<IActivityOutbox>(new InMemoryActivityOutbox(time, 10_000));
-        builder.Services.TryAddSingleton<IWebhookDeliveryControl, RecordingDeliveryControl>();
+        // Registered so that the engine, which takes the last registered store, and the manager's selector share it.
+        builder.Services.AddSingleton<IActivitySubscriptionStore, InMemoryActivitySubscriptionStore>();
         services?.Invoke(builder.Services);
         var log = builder.Services
             .AddActivityLog(o => o.BatchDelay = TimeSpan.Zero)
@@ -79,6 +79,10 @@ internal sealed class SubscriptionTestHost : IAsyncDisposable
             .AddWebhooks(o =>
             {
                 o.Subscriptions.AllowLoopback = true;
+                // Deliveries that cannot succeed (nothing listens on the drafts' port) do not hold the stop.
+                o.ShutdownTimeout = TimeSpan.Zero;
+                // Sent at once: nothing waits on the fake clock unless a test means it to.
+                o.Subscriptions.MaxBatchDelay = TimeSpan.Zero;
                 webhooks?.Invoke(o);
                 subscriptions?.Invoke(o.Subscriptions);
             });
