@@ -72,7 +72,7 @@ public sealed class SubscriptionLimitTests
     {
         var store = new ContendedStore(conflicts: 2);
         await using var host = await SubscriptionTestHost.StartAsync(services: s => s.AddSingleton<IActivitySubscriptionStore>(store));
-        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft("Logging"))).Subscription.Id;
+        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft("Logging", "https://127.0.0.1:9/hooks/activity", "activity_log.user.*"))).Subscription.Id;
         store.Arm();
 
         await FluentActions.Awaiting(() => host.Manager.RotateSecretAsync("acme", id))
