@@ -27,6 +27,8 @@ public sealed class StoreOutboxModelTests
             {
                 if (endpoint)
                 {
+                    // Valid options: building the context builds the router, which reads the validated options.
+                    o.AllowLoopback = true;
                     o.Endpoints["main"] = WebhookTestHost.Endpoint(new Uri("http://127.0.0.1:9/hook"));
                 }
             });

@@ -109,7 +109,9 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>(
     public async Task CompleteAsync(ActivityOutboxBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        Release(batch);
+        // Released once the removal is durable, not before: a claim of this process in between would take the batch,
+        // still leased in the database, for another process's.
+        using var release = new LeaseRelease(this, batch);
         await ExecuteAsync(
             (this, batch),
             static async (ctx, state, ct) =>
@@ -139,7 +141,7 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>(
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(reason);
-        Release(batch);
+        using var release = new LeaseRelease(this, batch);
         Guid id = batch.Id;
         DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
         DateTime next = OutboxTime.Truncate(retryAt);
@@ -163,7 +165,7 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>(
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(reason);
-        Release(batch);
+        using var release = new LeaseRelease(this, batch);
         Guid id = batch.Id;
         DateTime fence = OutboxTime.Truncate(batch.LeaseExpiresAt);
         DateTime now = OutboxTime.Truncate(timeProvider.GetUtcNow());
@@ -315,11 +317,15 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>(
         return context;
     }
 
-    private void Release(ActivityOutboxBatch batch)
+    /// <summary>Forgets this process's lease of a batch when disposed, after the call that reported on it.</summary>
+    private readonly struct LeaseRelease(EntityFrameworkActivityOutbox<TContext> outbox, ActivityOutboxBatch batch) : IDisposable
     {
-        if (_claims.TryGetValue(batch.Destination, out var claims))
+        public void Dispose()
         {
-            claims.Release(batch.Id);
+            if (outbox._claims.TryGetValue(batch.Destination, out var claims))
+            {
+                claims.Release(batch.Id);
+            }
         }
     }
 }

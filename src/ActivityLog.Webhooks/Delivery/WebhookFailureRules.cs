@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Internal;
+using ActivityLog.Webhooks.Subscriptions;
 using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.Webhooks.Delivery;
@@ -17,7 +18,7 @@ namespace ActivityLog.Webhooks.Delivery;
 internal sealed class WebhookFailureRules
 {
     /// <summary>The actor of what the library does by itself: "ActivityLog disabled the webhook Logging after 5 days…".</summary>
-    public static readonly ActivityActor LibraryActor = ActivityActor.System("ActivityLog");
+    public static readonly ActivityActor LibraryActor = ActivityActor.System(WebhookActivities.SystemActorName);
 
     private const int HistoryCapacity = 10_000;
     private const int HistoryBatch = 256;
@@ -221,18 +222,14 @@ internal sealed class WebhookFailureRules
     /// <summary>Records the disabling in the account's own activity log, as the library (a system actor).</summary>
     private void Record(ActivitySubscription subscription, string reason, TimeSpan failingFor)
     {
-        var metadata = new Dictionary<string, object?>
+        if (reason == "gone")
         {
-            ["reason"] = reason,
-            ["failing_for_days"] = (long)Math.Round(failingFor.TotalDays, MidpointRounding.AwayFromZero),
-        };
-        _recorder.Record(new ActivityEntry(reason == "gone" ? "activity_log.webhook.gone" : "activity_log.webhook.auto_disabled")
+            WebhookActivities.RecordGone(_recorder, subscription);
+        }
+        else
         {
-            Actor = LibraryActor,
-            Resource = new ActivityResource("webhook", subscription.Id.ToString("N", CultureInfo.InvariantCulture), subscription.Description),
-            AccountId = subscription.AccountId,
-            Metadata = metadata,
-        });
+            WebhookActivities.RecordAutoDisabled(_recorder, subscription, failingFor);
+        }
     }
 
     /// <summary>

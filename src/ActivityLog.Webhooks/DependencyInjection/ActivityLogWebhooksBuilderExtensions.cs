@@ -105,8 +105,8 @@ public static class ActivityLogWebhooksBuilderExtensions
         services.TryAddSingleton(sp => new ActivityOutboxSelector(
             sp, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value.InMemoryCapacity));
         builder.AddSink<InMemoryOutboxSink>();
-        services.AddDataProtection();
-        services.TryAddSingleton<WebhookSecretProtector>();
+        // The manager of Settings → Webhooks, the store selector shared with the engine, the secret protector.
+        WebhookSubscriptionServices.Add(services);
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ActivityWebhookOptions>>().Value;
@@ -131,8 +131,7 @@ public static class ActivityLogWebhooksBuilderExtensions
     }
 
     private static IActivitySubscriptionStore SubscriptionStore(IServiceProvider services) =>
-        services.GetServices<IActivitySubscriptionStore>().LastOrDefault()
-        ?? throw new InvalidOperationException("No subscription store.");
+        services.GetRequiredService<WebhookSubscriptionStoreSelector>().Store;
 
     private static void AddHttpClients(IServiceCollection services)
     {

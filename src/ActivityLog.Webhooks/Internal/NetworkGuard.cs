@@ -16,27 +16,33 @@ internal sealed class NetworkGuard
     private readonly IPNetwork[] _allowed;
     private readonly Uri? _proxy;
 
-    public NetworkGuard(ActivityWebhookOptions options)
-        : this(options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks, options.Proxy)
-    {
-    }
+    // What a refusal advises: the host's options, or the subscription options for tenant URLs.
+    private string _loopbackAdvice = "set AllowLoopback to allow it";
+    private string _privateAdvice = "set AllowPrivateNetworks or AllowedNetworks to allow it";
 
-    private NetworkGuard(bool allowLoopback, bool allowPrivate, IEnumerable<string> allowed, Uri? proxy)
+    public NetworkGuard(ActivityWebhookOptions options)
     {
-        _allowLoopback = allowLoopback;
-        _allowPrivate = allowPrivate;
+        _allowLoopback = options.AllowLoopback;
+        _allowPrivate = options.AllowPrivateNetworks;
         // A malformed entry is skipped (the validator reports it) rather than read as default(IPNetwork).
-        _allowed = [.. allowed.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
-        _proxy = proxy;
+        _allowed = [.. options.AllowedNetworks.Select(n => IPNetwork.TryParse(n, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>()];
+        _proxy = options.Proxy;
     }
 
     /// <summary>
-    /// The rules for URLs typed by an account's admins: public addresses only (loopback only when
-    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/> says so, for tests), never the host's private-network
-    /// allowances, and the host's explicit proxy if it has one.
+    /// The rules for tenant subscriptions (URLs typed by an account's admins): loopback only with
+    /// <see cref="WebhookSubscriptionOptions.AllowLoopback"/>; private networks and <see cref="ActivityWebhookOptions.AllowedNetworks"/>
+    /// never, since those widen the host's own endpoints only; the host's proxy, if any.
     /// </summary>
-    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options) =>
-        new(options.Subscriptions.AllowLoopback, allowPrivate: false, allowed: [], options.Proxy);
+    public static NetworkGuard ForSubscriptions(ActivityWebhookOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new NetworkGuard(new ActivityWebhookOptions { AllowLoopback = options.Subscriptions.AllowLoopback, Proxy = options.Proxy })
+        {
+            _loopbackAdvice = "set ActivityLog:Webhooks:Subscriptions:AllowLoopback to allow it, for development only",
+            _privateAdvice = "tenant webhooks never reach private networks",
+        };
+    }
 
     /// <summary>Why a connection to the address is refused, or <see langword="null"/>.</summary>
     public string? Refuse(IPAddress address)
@@ -59,8 +65,8 @@ internal sealed class NetworkGuard
         }
 
         return use == AddressUse.Loopback
-            ? _allowLoopback ? null : $"is a loopback address ({range.Network}, {range.Name}; set AllowLoopback to allow it)"
-            : _allowPrivate ? null : $"is a private, link-local or shared address ({range.Network}, {range.Name}; set AllowPrivateNetworks or AllowedNetworks to allow it)";
+            ? _allowLoopback ? null : $"is a loopback address ({range.Network}, {range.Name}; {_loopbackAdvice})"
+            : _allowPrivate ? null : $"is a private, link-local or shared address ({range.Network}, {range.Name}; {_privateAdvice})";
     }
 
     /// <summary>Why a URL's host is refused, judged without DNS (literal addresses and <c>localhost</c>), or <see langword="null"/>.</summary>
@@ -70,7 +76,7 @@ internal sealed class NetworkGuard
         string host = url.IdnHost.TrimEnd('.');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return _allowLoopback ? null : "is a loopback address (localhost; set AllowLoopback to allow it)";
+            return _allowLoopback ? null : $"is a loopback address (localhost; {_loopbackAdvice})";
         }
 
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) ? Refuse(address) : null;

@@ -41,7 +41,7 @@ public sealed record ActivitySubscription
     /// <summary>Event names or patterns (<c>activity_log.user.*</c>); empty for every Activity Log event.</summary>
     public IReadOnlyList<string> Events { get; init; } = [];
 
-    /// <summary>Whether deliveries are made. A disabled subscription gets no new deliveries; its backlog is kept.</summary>
+    /// <summary>Whether deliveries are sent. A disabled subscription keeps receiving outbox deliveries (its backlog), which re-enabling sends or discards, as the admin chooses.</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>Why it is disabled (<c>admin</c>, <c>gone</c>, <c>failing</c>), or <see langword="null"/>.</summary>
