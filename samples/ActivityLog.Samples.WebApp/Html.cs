@@ -40,7 +40,8 @@ internal static class Html
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>").Append(Encode(title)).Append("</title>")
             .Append("<style>").Append(Style).Append("</style></head><body><nav>")
-            .Append("<a href=\"/\">Home</a><a href=\"/settings/activity-log\">Activity Log</a>");
+            .Append("<a href=\"/\">Home</a><a href=\"/settings/activity-log\">Activity Log</a>")
+            .Append("<a id=\"settings-webhooks\" href=\"/settings/webhooks\">Settings → Webhooks</a>");
         if (WebhookDemo.Enabled(http))
         {
             html.Append("<a href=\"/webhooks/received\">Webhooks received</a>");

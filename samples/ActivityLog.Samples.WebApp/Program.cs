@@ -1,6 +1,6 @@
 // The ActivityLog web sample: a minimal ASP.NET Core app with a demo sign-in (two users in two accounts), endpoints
-// that record real activities, and the Activity Log page under /settings/activity-log, on the EF Core store with an
-// embedded SQLite file. `dotnet run --project samples/ActivityLog.Samples.WebApp`, then open http://127.0.0.1:5080.
+// that record real activities, the Activity Log page under /settings/activity-log and Settings → Webhooks under
+// /settings/webhooks, on the EF Core store with an embedded SQLite file. `dotnet run --project samples/ActivityLog.Samples.WebApp`, then open http://127.0.0.1:5080.
 using ActivityLog;
 using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Samples.WebApp;
@@ -21,6 +21,10 @@ var activityLog = builder.Services
     .AddEntityFrameworkStore(db => db.UseSqlite(connectionString), store => store.CreateSchemaOnStart = true)
     .AddAspNetCore();                                                          // actor, account (claim account_id), context per request
 
+// Settings → Webhooks: each account's admins create their own webhooks at run time (https URLs to public
+// addresses, as for any tenant). AddWebhooks is safe to call twice: the demo below adds a host endpoint to it.
+activityLog.AddWebhooks();
+
 // Every activity is also sent by webhook to a receiver inside this app (WebhookDemo.cs).
 builder.AddWebhookDemo(activityLog);
 
@@ -32,7 +36,7 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
         cookie.Cookie.Name = "activitylog-sample";
     });
 builder.Services.AddAuthorization();
-builder.Services.AddAntiforgery();
+builder.Services.AddAntiforgery();   // the sample's forms and the Settings → Webhooks page check antiforgery tokens
 
 var app = builder.Build();
 
@@ -47,6 +51,9 @@ app.MapWebhookDemo();
 
 // The Activity Log page (and its JSON API and export), for signed-in users, each seeing their own account only.
 app.MapActivityLog("/settings/activity-log", page => page.PageSize = sample.ActivityLogPageSize);
+
+// Settings → Webhooks (and its JSON API under /settings/webhooks/api), with the same scoping: each account sees its own.
+app.MapActivityLogWebhooks("/settings/webhooks");
 
 app.Run();
 
