@@ -2,6 +2,7 @@ using System.Net;
 using ActivityLog.AspNetCore.Tests.Browser;
 using ActivityLog.AspNetCore.Tests.Support;
 using ActivityLog.AspNetCore.Tests.Webhooks.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -110,7 +111,9 @@ public sealed class WebhooksBrowserTests(ChromiumFixture chromium)
     [Fact]
     public async Task A_script_description_is_shown_as_text_and_a_form_without_its_token_is_refused()
     {
-        await using var app = await WebhooksTestApp.StartAsync();
+        await using var receiver = await SigningReceiver.StartAsync();
+        await using var app = await WebhooksTestApp.StartAsync(realWebhooks: true);
+        var webhooks = app.Services.GetRequiredService<ActivityLog.Webhooks.IActivityWebhookSubscriptions>();
         await using var johnContext = await OpenAsync(app, WebhooksTestApp.John);
         var john = johnContext.Pages[0];
         var dialogs = new List<string>();
@@ -122,7 +125,7 @@ public sealed class WebhooksBrowserTests(ChromiumFixture chromium)
         const string script = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 
         await john.GotoAsync(WebhooksTestApp.Path + "/new");
-        await john.FillAsync("#webhook-url", "https://hooks.example.com/activity");
+        await john.FillAsync("#webhook-url", receiver.Url.ToString());
         await john.FillAsync("#webhook-description", script);
         await john.ClickAsync("#webhook-save");
         await Expect(john.Locator("#webhook-secret")).ToBeVisibleAsync();
@@ -136,15 +139,15 @@ public sealed class WebhooksBrowserTests(ChromiumFixture chromium)
         // The same form with its antiforgery field removed: refused, nothing created.
         await john.GotoAsync(WebhooksTestApp.Path + "/new");
         await john.EvaluateAsync("() => document.querySelector('#webhook-form input[name=__RequestVerificationToken]').remove()");
-        await john.FillAsync("#webhook-url", "https://hooks.example.com/forged");
+        await john.FillAsync("#webhook-url", receiver.Url + "?forged");
         await john.FillAsync("#webhook-description", "Forged");
         await john.ClickAsync("#webhook-save");
         await Expect(john.Locator("#webhook-error")).ToBeVisibleAsync();
-        (await app.InTest!.ListAsync("acme")).Should().ContainSingle().Which.Description.Should().Be(script);
+        (await webhooks.ListAsync("acme")).Should().ContainSingle().Which.Description.Should().Be(script);
 
         // A refused field is shown next to it in the browser too.
         await john.GotoAsync(WebhooksTestApp.Path + "/new");
-        await john.FillAsync("#webhook-url", "https://hooks.example.com/activity");
+        await john.FillAsync("#webhook-url", receiver.Url.ToString());
         await john.CheckAsync("input[name=events_mode][value=selected]");
         await john.FillAsync("#webhook-event-names", "activity_log.us*");
         await john.FillAsync("#webhook-description", "Patterns");
