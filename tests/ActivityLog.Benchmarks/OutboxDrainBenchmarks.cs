@@ -353,5 +353,12 @@ internal sealed class TimedOutbox(IActivityOutbox inner) : IActivityOutbox
 
     public Task<bool> RedeliverAsync(Guid batchId, CancellationToken cancellationToken = default) => inner.RedeliverAsync(batchId, cancellationToken);
 
+    public Task<ActivityOutboxDueList> ListDueAsync(int limit, CancellationToken cancellationToken = default) => inner.ListDueAsync(limit, cancellationToken);
+
+    public Task<int> RecoverAsync(string destination, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.RecoverAsync(destination, since, cancellationToken);
+
+    public Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default) => inner.DiscardPendingAsync(destination, cancellationToken);
+
     public Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default) => inner.CountPendingAsync(destination, cancellationToken);
 }
