@@ -61,9 +61,12 @@ public sealed class SubscriptionEngineTests
         await receiver.NextAsync();
         (await WaitForAsync(host, id, s => s.FailingSince is not null)).FailingSince.Should().BeCloseTo(start, TimeSpan.FromSeconds(1));
 
-        // Two retries, 2.5 days apart: the second comes five days after the first failure.
+        // Two retries, 2.5 days apart: the second comes five days after the first failure. The clock moves only once
+        // the engine has scheduled the retry (its log line follows the outbox write): a clock moved while the response
+        // is still being handled would push the retry past the end of the advance, and nothing would ever arrive.
         for (int attempt = 2; attempt <= 3; attempt++)
         {
+            await WaitForRetriesScheduledAsync(host, attempt - 1);
             await AdvanceAsync(host, TimeSpan.FromDays(2.5));
             await receiver.NextAsync();
         }
@@ -138,6 +141,16 @@ public sealed class SubscriptionEngineTests
             }
 
             DateTime.UtcNow.Should().BeBefore(until, "the subscription's state should have moved");
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task WaitForRetriesScheduledAsync(SubscriptionTestHost host, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (host.Logs.GetSnapshot().Count(r => r.Id.Id == 4102) < count)
+        {
+            DateTime.UtcNow.Should().BeBefore(until, "the engine should have scheduled retry {0}", count);
             await Task.Delay(20);
         }
     }
