@@ -21,6 +21,11 @@ public static class DurabilityChild
             return await ProxyTests.RunAmbientProxyChildAsync(new Uri(target));
         }
 
+        if (args is [("record-subs" or "drain-subs") and string mode, ("sqlite" or "postgresql") and string store, string connection, string url, string keys])
+        {
+            return await SubscriptionsDurabilityChild.RunAsync(mode, store, connection, new Uri(url), keys);
+        }
+
         if (args.Length != 4 || args[0] is not ("record" or "drain") || args[1] is not ("sqlite" or "postgresql"))
         {
             await Console.Error.WriteLineAsync("usage: record|drain sqlite|postgresql <connection string> <receiver url>");
