@@ -14,7 +14,7 @@ namespace ActivityLog.Webhooks.Delivery;
 /// attempt history, and drains the in-memory outbox on a graceful stop. It is also the run-time API of the host's
 /// endpoints (<see cref="IActivityWebhooks"/>) and the engine's face to the subscription manager (<see cref="IWebhookDeliveryControl"/>).
 /// </summary>
-internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActivityOutboxHealthSource, IWebhookDeliveryControl, IActivityOutboxDropHandler, IHostedService, IAsyncDisposable
+internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActivityOutboxHealthSource, IWebhookDeliveryControl, IActivityOutboxDropHandler, IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly IServiceProvider _services;
     private readonly ActivityWebhookOptions _options;
@@ -232,6 +232,23 @@ internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActiv
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _abort.Dispose();
+    }
+
+    /// <summary>
+    /// For a container disposed synchronously (<c>using var provider = services.BuildServiceProvider()</c>), which would
+    /// otherwise throw because this service is only asynchronously disposable. Cancelling completes synchronously.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _abort.Cancel();
         _stopping.Dispose();
         _abort.Dispose();
     }

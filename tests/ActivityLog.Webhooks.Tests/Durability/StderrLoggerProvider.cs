@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace ActivityLog.Webhooks.Tests.Durability;
 
 /// <summary>
-/// Warnings and errors of a child process on its standard error, where the parent test collects them for its failure
+/// Warnings, errors and ActivityLog's own information lines of a child process on its standard error, where the parent test collects them for its failure
 /// message. (The console logging package is not referenced by the tests; one line per entry is all a child needs.)
 /// </summary>
 internal sealed class StderrLoggerProvider : ILoggerProvider
