@@ -157,13 +157,18 @@ internal sealed class SinkWorker
 
     private void SignalRoom()
     {
+        if (_room.CurrentCount > 0)
+        {
+            return; // a wake-up is pending already: skip the throw below, which a busy sink otherwise pays on most signals
+        }
+
         try
         {
             _room.Release();
         }
         catch (SemaphoreFullException)
         {
-            // A wake-up is pending already.
+            // Another thread signalled between the check and the release: a wake-up is pending already.
         }
     }
 
