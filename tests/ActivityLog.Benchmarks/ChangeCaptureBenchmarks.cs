@@ -14,8 +14,10 @@ namespace ActivityLog.Benchmarks;
 /// audit row in the same <c>SaveChanges</c>, the floor an app pays for an atomic audit trail (the baseline); (c) the
 /// plain save with automatic capture, which builds, redacts and describes the event and stores it in the same
 /// transaction; (d) the same with an identity key, whose event is written when EF Core commits; (e) the save of (c) in
-/// an app that also has a webhook endpoint, so that the same transaction writes the event's outbox delivery too. Target:
-/// (c) at most 1.2 × (b).
+/// an app that also has a webhook endpoint, so that the same transaction writes the event's outbox delivery too; (f) the
+/// save of (c) inside an account's scope, as a tenant's request makes it; (g) the save of (f) in an app where that
+/// account has one matching webhook subscription (issue 13), so that the same transaction writes its outbox delivery.
+/// Targets: (c) at most 1.2 × (b); (g) at most 1.3 × (f).
 /// </summary>
 /// <remarks>
 /// Each operation adds one new entity to a long-lived context, saves, and clears the tracker (as a request with its
@@ -38,6 +40,9 @@ public class ChangeCaptureBenchmarks
     private PlainBenchContext _plain = null!;
     private CapturedBenchContext _captured = null!;
     private OutboxBenchContext _withOutbox = null!;
+    private SqliteConnection _subscriptionConnection = null!;
+    private ServiceProvider _subscriptionServices = null!;
+    private SubscriptionBenchContext _withSubscription = null!;
     private int _counter;
 
     [GlobalSetup]
@@ -75,13 +80,38 @@ public class ChangeCaptureBenchmarks
         _withOutbox = _webhookServices.CreateScope().ServiceProvider.GetRequiredService<OutboxBenchContext>();
         _withOutbox.Database.EnsureCreated();
 
+        // (g): an account's webhook subscription, created through the management API (the container is not started, so
+        // nothing delivers and the row is the caller's cost of the durable hand-off).
+        _subscriptionConnection = new SqliteConnection("Data Source=:memory:");
+        _subscriptionConnection.Open();
+        var subscriptionServices = new ServiceCollection();
+        subscriptionServices.AddLogging();
+        subscriptionServices.AddDataProtection();
+        subscriptionServices.AddDbContext<SubscriptionBenchContext>(o => o.UseSqlite(_subscriptionConnection));
+        subscriptionServices.AddActivityLog().AddEntityFrameworkStore<SubscriptionBenchContext>().AddWebhooks(w =>
+        {
+            w.Subscriptions.AllowHttp = true;
+            w.Subscriptions.AllowLoopback = true;
+        });
+        _subscriptionServices = subscriptionServices.BuildServiceProvider();
+        _withSubscription = _subscriptionServices.CreateScope().ServiceProvider.GetRequiredService<SubscriptionBenchContext>();
+        _withSubscription.Database.EnsureCreated();
+        using (ActivityScope.Begin(ActivityActor.User(42, "John Doe"), accountId: "acme"))
+        {
+            _subscriptionServices.GetRequiredService<IActivityWebhookSubscriptions>()
+                .CreateAsync("acme", new WebhookSubscriptionDraft { Url = new Uri("http://127.0.0.1:9/hooks"), Description = "Logging" })
+                .GetAwaiter().GetResult();
+        }
+
         // Warm every path once so that model building is not measured.
         PlainSaveChanges();
         SaveChangesWithHandWrittenAuditRow();
         SaveChangesWithAutomaticCapture();
         SaveChangesWithAutomaticCaptureOfIdentityKey();
         SaveChangesWithAutomaticCaptureAndWebhookOutbox();
-        if (_captured.ActivityEvents.Count() != 2)
+        SaveChangesInAnAccount();
+        SaveChangesInAnAccountWithASubscription();
+        if (_captured.ActivityEvents.Count() != 3)
         {
             throw new InvalidOperationException("Automatic capture did not store one event per save.");
         }
@@ -90,6 +120,12 @@ public class ChangeCaptureBenchmarks
             _withOutbox.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM activity_outbox").AsEnumerable().Single() != 1)
         {
             throw new InvalidOperationException("The save with a webhook endpoint did not store its event and one outbox delivery.");
+        }
+
+        if (_withSubscription.ActivityEvents.Count(e => e.Name == "activity_log.widget.created") != 1 ||
+            _withSubscription.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM activity_outbox WHERE destination LIKE 'webhooks:sub:%'").AsEnumerable().Single() != 1)
+        {
+            throw new InvalidOperationException("The save in an account with a subscription did not store its event and one outbox delivery.");
         }
     }
 
@@ -101,6 +137,8 @@ public class ChangeCaptureBenchmarks
         _plainConnection.Dispose();
         _capturedConnection.Dispose();
         _outboxConnection.Dispose();
+        _subscriptionServices.Dispose();
+        _subscriptionConnection.Dispose();
     }
 
     [Benchmark(Description = "(a) plain one-entity SaveChanges")]
@@ -148,6 +186,20 @@ public class ChangeCaptureBenchmarks
 
     [Benchmark(Description = "(e) automatic capture + a webhook endpoint: event and outbox delivery, same SaveChanges")]
     public int SaveChangesWithAutomaticCaptureAndWebhookOutbox() => SaveNewWidget(_withOutbox);
+
+    [Benchmark(Description = "(f) automatic capture in an account's scope, no webhooks")]
+    public int SaveChangesInAnAccount()
+    {
+        using var account = ActivityScope.Begin(accountId: "acme");
+        return SaveNewWidget(_captured);
+    }
+
+    [Benchmark(Description = "(g) (f) + one matching tenant subscription: event and outbox delivery, same SaveChanges")]
+    public int SaveChangesInAnAccountWithASubscription()
+    {
+        using var account = ActivityScope.Begin(accountId: "acme");
+        return SaveNewWidget(_withSubscription);
+    }
 
     /// <summary>One request's save: a new widget, <c>SaveChanges</c>, and the tracker cleared as the context's end would.</summary>
     private int SaveNewWidget(DbContext context)
@@ -213,6 +265,9 @@ public sealed class CapturedBenchContext(DbContextOptions<CapturedBenchContext> 
 
 /// <summary>The captured model, for the app with a webhook endpoint (a context type per container and connection).</summary>
 public sealed class OutboxBenchContext(DbContextOptions<OutboxBenchContext> options) : CapturedModelContext(options);
+
+/// <summary>The captured model, for the app whose account has a webhook subscription.</summary>
+public sealed class SubscriptionBenchContext(DbContextOptions<SubscriptionBenchContext> options) : CapturedModelContext(options);
 
 /// <summary>The model of the capturing contexts: widgets and gadgets with capture opted in, the activity log tables.</summary>
 public abstract class CapturedModelContext(DbContextOptions options) : DbContext(options)
