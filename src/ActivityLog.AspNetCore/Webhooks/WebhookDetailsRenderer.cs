@@ -62,7 +62,12 @@ internal static class WebhookDetailsRenderer
         Text(html, self + "/edit");
         html.Append("\">Edit URL, format, events or description</a></p>\n");
         PostForm(html, context, "webhook-test", self + "/test", "Send test event");
-        PostForm(html, context, "webhook-rotate", self + "/rotate", "Rotate secret");
+        PostForm(html, context, "webhook-rotate", self + "/rotate", "Rotate secret", fields =>
+        {
+            fields.Append("<input type=\"hidden\" name=\"").Append(RotationField).Append("\" value=\"");
+            Text(fields, RotationToken(webhook));
+            fields.Append("\">");
+        });
         if (webhook.Enabled)
         {
             PostForm(html, context, "webhook-disable", self + "/disable", "Disable");
@@ -101,6 +106,16 @@ internal static class WebhookDetailsRenderer
         Text(html, self);
         html.Append("\">Cancel</a></p>\n");
     }
+
+    /// <summary>The rotate form's field that names the rotation the page was rendered after.</summary>
+    public const string RotationField = "rotated_from";
+
+    /// <summary>
+    /// Which rotation the page saw: the expiry of the previous secret (none before the first rotation). A refreshed
+    /// result page sends its form again; with this the second POST finds a newer rotation and rotates nothing.
+    /// </summary>
+    public static string RotationToken(WebhookSubscription webhook) =>
+        webhook.PreviousSecretExpiresAt is { } expires ? expires.UtcTicks.ToString(CultureInfo.InvariantCulture) : "none";
 
     public static void Rotated(StringBuilder html, string listPath, RotatedWebhookSecret rotated)
     {

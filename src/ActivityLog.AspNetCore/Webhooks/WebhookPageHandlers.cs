@@ -217,7 +217,23 @@ internal sealed class WebhookPageHandlers(ActivityLogWebhookEndpointOptions opti
             return;
         }
 
-        if (await caller.Webhooks.RotateSecretAsync(caller.AccountId, WebhookCaller.RouteId(context), context.RequestAborted).ConfigureAwait(false) is not { } rotated)
+        var id = WebhookCaller.RouteId(context);
+        if (await caller.Webhooks.GetAsync(caller.AccountId, id, context.RequestAborted).ConfigureAwait(false) is not { } current)
+        {
+            await NotFoundAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        if (WebhookForm.Value(form, WebhookDetailsRenderer.RotationField) != WebhookDetailsRenderer.RotationToken(current))
+        {
+            // A form sent again (a refreshed result page, a second tab): rotating once more would replace the secret just shown.
+            const string notice = "The secret was not rotated: it was rotated since this page was loaded. Rotate again from here if you meant to.";
+            await DetailsAsync(context, caller, StatusCodes.Status409Conflict, notice, NoErrors).ConfigureAwait(false);
+            return;
+        }
+
+        if (await caller.Webhooks.RotateSecretAsync(caller.AccountId, id, context.RequestAborted).ConfigureAwait(false) is not { } rotated)
         {
             await NotFoundAsync(context).ConfigureAwait(false);
             return;

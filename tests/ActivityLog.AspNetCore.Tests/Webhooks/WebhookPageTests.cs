@@ -225,10 +225,21 @@ public sealed partial class WebhookPageTests
         var saved = (await app.InTest.GetAsync("acme", id))!;
         (saved.Description, saved.Url.Host, saved.Format, saved.Events.Single()).Should().Be(("Audit", "other.example.com", WebhookPayloadFormat.JsonLines, "activity_log.user.*"));
 
-        var (rotated, rotatedBody) = await john.PostFormAsync(self + "/rotate", token);
+        (_, details) = await john.GetAsync(self);
+        var rotatedFrom = ("rotated_from", RotatedFrom().Match(details).Groups["token"].Value);
+        rotatedFrom.Item2.Should().Be("none", "the secret was never rotated");
+        var (rotated, rotatedBody) = await john.PostFormAsync(self + "/rotate", token, rotatedFrom);
         rotated.StatusCode.Should().Be(HttpStatusCode.OK);
         Secret().Match(rotatedBody).Groups["secret"].Value.Should().StartWith("whsec_");
         rotatedBody.Should().Contain("id=\"webhook-rotation-overlap\"").And.Contain("<time datetime=\"");
+        var afterRotation = (await app.InTest.GetAsync("acme", id))!.PreviousSecretExpiresAt;
+
+        // The result page refreshed: the browser sends the same form again, which must not rotate a second time.
+        var (again, againBody) = await john.PostFormAsync(self + "/rotate", token, rotatedFrom);
+        again.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        againBody.Should().Contain("id=\"webhook-notice\"").And.Contain("rotated since this page was loaded").And.NotContain("whsec_");
+        (await app.InTest.GetAsync("acme", id))!.PreviousSecretExpiresAt.Should().Be(afterRotation);
+        (await john.PostFormAsync(self + "/rotate", token)).Response.StatusCode.Should().Be(HttpStatusCode.Conflict, "a form without the field rotates nothing either");
 
         var (tested, testedBody) = await john.PostFormAsync(self + "/test", token);
         tested.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -310,6 +321,9 @@ public sealed partial class WebhookPageTests
 
     [GeneratedRegex("<code id=\"webhook-secret\">(?<secret>[^<]+)</code>")]
     internal static partial Regex Secret();
+
+    [GeneratedRegex("name=\"rotated_from\" value=\"(?<token>[^\"]*)\"")]
+    private static partial Regex RotatedFrom();
 
     [GeneratedRegex("<p class=\"field-error\" data-field=\"(?<field>[^\"]*)\" role=\"alert\">(?<message>[^<]*)</p>")]
     private static partial Regex FieldError();
