@@ -358,7 +358,8 @@ internal sealed class TimedOutbox(IActivityOutbox inner) : IActivityOutbox
     public Task<int> RecoverAsync(string destination, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         inner.RecoverAsync(destination, since, cancellationToken);
 
-    public Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default) => inner.DiscardPendingAsync(destination, cancellationToken);
+    public Task<long> DiscardPendingAsync(string destination, bool includeDeadLetters = false, CancellationToken cancellationToken = default) =>
+        inner.DiscardPendingAsync(destination, includeDeadLetters, cancellationToken);
 
     public Task<long> CountPendingAsync(string destination, CancellationToken cancellationToken = default) => inner.CountPendingAsync(destination, cancellationToken);
 }

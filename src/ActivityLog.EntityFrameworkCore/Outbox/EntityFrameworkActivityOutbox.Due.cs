@@ -108,24 +108,34 @@ internal sealed partial class EntityFrameworkActivityOutbox<TContext>
         return recovered;
     }
 
-    public async Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default)
+    public async Task<long> DiscardPendingAsync(string destination, bool includeDeadLetters = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
         long discarded = await ExecuteAsync(
-            destination,
+            (destination, includeDeadLetters),
             static async (ctx, d, ct) =>
             {
                 ctx.ChangeTracker.Clear();
                 var transaction = await ctx.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
+                    var (destination, withDead) = d;
                     var batches = ctx.Set<OutboxBatchRow>();
-                    var dead = batches.Where(r => r.Destination == d && r.Status == OutboxBatchRow.Dead).Select(r => (Guid?)r.Id);
-                    // Dead letters stay (an admin may still redeliver them); everything else waiting for the destination goes.
-                    long count = await ctx.Set<OutboxDeliveryRow>()
-                        .Where(e => e.Destination == d && (e.BatchId == null || !dead.Contains(e.BatchId)))
-                        .ExecuteDeleteAsync(ct).ConfigureAwait(false);
-                    await batches.Where(r => r.Destination == d && r.Status == OutboxBatchRow.Pending).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    var deliveries = ctx.Set<OutboxDeliveryRow>().Where(e => e.Destination == destination);
+                    long count;
+                    if (withDead)
+                    {
+                        count = await deliveries.ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                        await batches.Where(r => r.Destination == destination).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // Dead letters stay (an admin may still redeliver them); everything else waiting for the destination goes.
+                        var dead = batches.Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Dead).Select(r => (Guid?)r.Id);
+                        count = await deliveries.Where(e => e.BatchId == null || !dead.Contains(e.BatchId)).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                        await batches.Where(r => r.Destination == destination && r.Status == OutboxBatchRow.Pending).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                    }
+
                     await transaction.CommitAsync(ct).ConfigureAwait(false);
                     return count;
                 }

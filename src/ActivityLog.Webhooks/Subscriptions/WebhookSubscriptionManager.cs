@@ -163,7 +163,7 @@ internal sealed partial class WebhookSubscriptionManager : IActivityWebhookSubsc
         if (resumeFrom == WebhookResumeMode.Now)
         {
             // While it is still disabled, so the engine cannot be sending the backlog being discarded.
-            discarded = await _outbox.DiscardPendingAsync(IWebhookDeliveryControl.DestinationOf(id), cancellationToken).ConfigureAwait(false);
+            discarded = await _outbox.DiscardPendingAsync(IWebhookDeliveryControl.DestinationOf(id), cancellationToken: cancellationToken).ConfigureAwait(false);
             SubscriptionLog.PendingDiscarded(_logger, id, accountId, discarded, "enabled from now");
         }
 
@@ -237,7 +237,8 @@ internal sealed partial class WebhookSubscriptionManager : IActivityWebhookSubsc
 
         // The engine drops it first, so nothing new is routed to it while its pending work is discarded.
         Applied(c.After, "deleted");
-        long discarded = await _outbox.DiscardPendingAsync(IWebhookDeliveryControl.DestinationOf(id), cancellationToken).ConfigureAwait(false);
+        // Its dead letters go too: no one can redeliver them now, and they would keep their events from retention.
+        long discarded = await _outbox.DiscardPendingAsync(IWebhookDeliveryControl.DestinationOf(id), includeDeadLetters: true, cancellationToken).ConfigureAwait(false);
         SubscriptionLog.PendingDiscarded(_logger, id, accountId, discarded, "deleted");
         TryRecord(c.After, WebhookActivities.Deleted, () => WebhookActivities.RecordDeleted(_recorder, c.After, discarded));
         return true;

@@ -98,7 +98,7 @@ internal sealed partial class InMemoryActivityOutbox
         return Task.FromResult(recovered);
     }
 
-    public Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default)
+    public Task<long> DiscardPendingAsync(string destination, bool includeDeadLetters = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
         var queue = Get(destination);
@@ -109,7 +109,7 @@ internal sealed partial class InMemoryActivityOutbox
             queue.Unbatched.Clear();
             foreach (var (id, batch) in queue.Batches.ToList())
             {
-                if (!batch.Dead)
+                if (!batch.Dead || includeDeadLetters)
                 {
                     discarded += batch.Events.Count;
                     queue.Batches.Remove(id);

@@ -93,14 +93,17 @@ public interface IActivityOutbox
     Task<int> RecoverAsync(string destination, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes everything waiting for <paramref name="destination"/> (unbatched deliveries and pending batches, not dead
-    /// letters), for a destination that resumes "from now" or was deleted. The caller counts and logs what it discarded.
-    /// A batch under a live lease is removed too; the worker holding it finds it gone when it completes.
+    /// Removes everything waiting for <paramref name="destination"/> (unbatched deliveries and pending batches, and with
+    /// <paramref name="includeDeadLetters"/> its dead letters too), for a destination that resumes "from now" (dead
+    /// letters kept: an admin may still redeliver them) or was deleted (nothing can redeliver them any more, and they
+    /// would keep their events from retention). The caller counts and logs what it discarded. A batch under a live
+    /// lease is removed too; the worker holding it finds it gone when it completes.
     /// </summary>
     /// <param name="destination">The destination.</param>
+    /// <param name="includeDeadLetters">Whether the destination's dead letters go too.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>How many events were discarded.</returns>
-    Task<long> DiscardPendingAsync(string destination, CancellationToken cancellationToken = default);
+    /// <returns>How many events were discarded (dead-lettered ones included when they went).</returns>
+    Task<long> DiscardPendingAsync(string destination, bool includeDeadLetters = false, CancellationToken cancellationToken = default);
 
     /// <summary>The number of events waiting for <paramref name="destination"/>, batched or not, dead letters excluded: the queue depth.</summary>
     /// <param name="destination">The destination.</param>

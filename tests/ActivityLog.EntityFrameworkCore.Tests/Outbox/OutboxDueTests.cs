@@ -140,4 +140,23 @@ public sealed class OutboxDueTests
         (await outbox.RedeliverAsync(dead.Id)).Should().BeTrue("dead letters survive a discard");
         (await outbox.DiscardPendingAsync("sub:none")).Should().Be(0);
     }
+
+    [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Discard_with_dead_letters_leaves_nothing_of_a_deleted_destination_and_keeps_the_others(DatabaseProvider provider)
+    {
+        await using var host = await CreateAsync(provider, new TestSubscriber("sub:x"), new TestSubscriber("sub:y"));
+        var outbox = host.Outbox;
+        await host.WriteAsync(4);
+        var dead = (await outbox.ClaimAsync("sub:x", Claim(maxEvents: 1)))!;
+        await outbox.DeadLetterAsync(dead, "HTTP 410");
+        var otherDead = (await outbox.ClaimAsync("sub:y", Claim(maxEvents: 1)))!;
+        await outbox.DeadLetterAsync(otherDead, "HTTP 410");
+
+        (await outbox.DiscardPendingAsync("sub:x", includeDeadLetters: true)).Should().Be(4, "3 pending and the dead letter's event");
+
+        (await outbox.ListDeadLettersAsync("sub:x")).Should().BeEmpty();
+        (await outbox.RedeliverAsync(dead.Id)).Should().BeFalse("the dead letter is gone");
+        (await outbox.ListDeadLettersAsync("sub:y")).Select(d => d.BatchId).Should().Equal(otherDead.Id);
+        (await outbox.CountPendingAsync("sub:y")).Should().Be(3);
+    }
 }

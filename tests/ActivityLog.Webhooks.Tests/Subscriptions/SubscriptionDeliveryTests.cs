@@ -99,6 +99,23 @@ public sealed class SubscriptionDeliveryTests
     }
 
     [Fact]
+    public async Task Deleting_a_webhook_discards_its_dead_letters_too_so_nothing_keeps_their_events_from_retention()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = _ => new ReceiverResponse(500, Body: "down");
+        await using var host = await SubscriptionTestHost.StartAsync(s => s.AllowHttp = true, webhooks: o => o.RetryDelays = [TimeSpan.Zero]);
+        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft(url: receiver.Url.ToString(), events: "activity_log.user.*"))).Subscription.Id;
+        RecordUsers(host, 1);
+        await receiver.NextAsync();
+        await EventuallyAsync(() => host.Manager.ListDeadLettersAsync("acme", id), list => list.Count == 1);
+
+        (await host.Manager.DeleteAsync("acme", id)).Should().BeTrue();
+
+        (await host.Outbox.ListDeadLettersAsync(OutboxFixtures.Destination(id))).Should().BeEmpty("no one can redeliver a deleted webhook's dead letters");
+        host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4202 && r.Message.Contains("1 pending events were discarded (deleted)"));
+    }
+
+    [Fact]
     public async Task Recover_makes_every_dead_letter_since_a_time_due_again_and_counts_them()
     {
         await using var host = await SubscriptionTestHost.StartAsync();
