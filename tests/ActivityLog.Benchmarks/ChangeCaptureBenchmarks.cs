@@ -17,6 +17,7 @@ namespace ActivityLog.Benchmarks;
 /// an app that also has a webhook endpoint, so that the same transaction writes the event's outbox delivery too; (f) the
 /// save of (c) inside an account's scope, as a tenant's request makes it; (g) the save of (f) in an app where that
 /// account has one matching webhook subscription (issue 13), so that the same transaction writes its outbox delivery.
+/// (h) is a diagnostic: (g)'s app saving in an account without subscriptions, so that (g) − (h) is the outbox row alone.
 /// Targets: (c) at most 1.2 × (b); (g) at most 1.3 × (f).
 /// </summary>
 /// <remarks>
@@ -198,6 +199,13 @@ public class ChangeCaptureBenchmarks
     public int SaveChangesInAnAccountWithASubscription()
     {
         using var account = ActivityScope.Begin(accountId: "acme");
+        return SaveNewWidget(_withSubscription);
+    }
+
+    [Benchmark(Description = "(h) (g)'s app, save in another account (routing, no subscription matches, no outbox row)")]
+    public int SaveChangesInAnotherAccountOfTheSubscriptionApp()
+    {
+        using var account = ActivityScope.Begin(accountId: "globex");
         return SaveNewWidget(_withSubscription);
     }
 
