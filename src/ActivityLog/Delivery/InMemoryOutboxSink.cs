@@ -13,11 +13,14 @@ internal sealed class InMemoryOutboxSink(
     IEnumerable<IActivityOutboxRouter> routers,
     IEnumerable<IActivityOutboxSubscriber> subscribers,
     IEnumerable<IActivityOutboxDropHandler> dropHandlers,
-    ActivityOutboxSignal signal) : IActivitySink
+    ActivityOutboxSignal signal) : IActivitySink, IConditionalSink
 {
     private readonly IActivityOutboxRouter[] _routers = [.. routers];
     private readonly IActivityOutboxSubscriber[] _subscribers = [.. subscribers];
     private readonly IActivityOutboxDropHandler[] _dropHandlers = [.. dropHandlers];
+
+    /// <summary>Only without a store's outbox, and with someone to deliver to: beside a store the sink would count writes it never made.</summary>
+    public bool IsNeeded => selector.Memory is not null && (_routers.Length > 0 || _subscribers.Length > 0);
 
     /// <summary>Set when the delivery side stopped: events that arrive later are counted as dropped (reason <c>stopped</c>).</summary>
     public bool Accepting { get; set; } = true;

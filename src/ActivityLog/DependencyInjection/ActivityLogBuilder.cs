@@ -103,9 +103,11 @@ public sealed class ActivityLogBuilder
     }
 
     /// <summary>Lets one sink type be registered once even when its package's extension runs twice.</summary>
-    private sealed class SinkRegistration<TSink>(TSink sink) : IActivitySink, INamedSink
+    private sealed class SinkRegistration<TSink>(TSink sink) : IActivitySink, INamedSink, IConditionalSink
         where TSink : class, IActivitySink
     {
+        public bool IsNeeded => sink is not IConditionalSink conditional || conditional.IsNeeded;
+
         // Generic sinks (EntityFrameworkActivitySink`1) are named without the arity in metrics and logs.
         public string Name { get; } = typeof(TSink).Name.Split('`')[0];
 
@@ -118,4 +120,14 @@ public sealed class ActivityLogBuilder
 internal interface INamedSink
 {
     string Name { get; }
+}
+
+/// <summary>
+/// A sink that knows only once the app is built whether it has work (the in-memory outbox's sink beside a store that
+/// owns the outbox): the dispatcher asks when it starts and runs no worker for a sink that is not needed, so that no
+/// count says it wrote anything.
+/// </summary>
+internal interface IConditionalSink
+{
+    bool IsNeeded { get; }
 }

@@ -23,7 +23,7 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
 {
     private readonly ActivityQueue _queue;
     private readonly IActivityLogEventProcessor _processor;
-    private readonly SinkWorker[] _sinks;
+    private SinkWorker[] _sinks;
     private readonly ActivityLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -78,6 +78,8 @@ internal sealed class ActivityDispatcher : IActivityDispatcher, IHostedService, 
     {
         if (_loop is null)
         {
+            // Asked now, not at construction: whether a sink has work may depend on services resolved after the sinks.
+            _sinks = [.. _sinks.Where(s => s.IsNeeded)];
             foreach (var sink in _sinks)
             {
                 sink.Start();

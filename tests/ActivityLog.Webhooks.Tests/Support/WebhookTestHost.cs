@@ -128,6 +128,6 @@ public sealed class WebhookTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        _host.Dispose();
+        await FakeClockDisposal.DisposeAsync(_host, Time);
     }
 }

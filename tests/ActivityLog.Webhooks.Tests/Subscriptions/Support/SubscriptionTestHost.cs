@@ -120,7 +120,7 @@ internal sealed class SubscriptionTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        _host.Dispose();
+        await ActivityLog.Webhooks.Tests.Support.FakeClockDisposal.DisposeAsync(_host, Time);
         if (_ownsKeys)
         {
             Keys.Delete(recursive: true);
