@@ -95,11 +95,12 @@ public sealed class NetworkGuardTests
         { "http://[fec0::1]/hooks", Verdict.Refused },
         { "http://[64:ff9b:1::a00:1]/hooks", Verdict.Refused },
         { "http://[4000::1]/hooks", Verdict.Refused },
-        // NAT64 and 6to4 carry an IPv4 address a translator connects to: refused unless that address is public.
+        // NAT64 is refused whatever it embeds (issue 13); 6to4 carries an IPv4 address a relay connects to: refused
+        // unless that address is public.
         { "http://[64:ff9b::7f00:1]/hooks", Verdict.Refused },
         { "http://[64:ff9b::a00:1]/hooks", Verdict.Refused },
         { "http://[64:ff9b::a9fe:a9fe]/hooks", Verdict.Refused },
-        { "http://[64:ff9b::808:808]/hooks", Verdict.Public },
+        { "http://[64:ff9b::808:808]/hooks", Verdict.Refused },
         { "http://[2002:7f00:1::1]/hooks", Verdict.Refused },
         { "http://[2002:c0a8:101::1]/hooks", Verdict.Refused },
         { "http://[2002:a9fe:a9fe::1]/hooks", Verdict.Refused },

@@ -42,12 +42,9 @@ internal static class SpecialAddresses
         Last32,
 
         /// <summary>
-        /// The last 32 bits are an IPv4 address a translator connects to (NAT64): allowed when that address is public,
-        /// refused always otherwise (the host's loopback or private allowances do not extend to a translator's).
+        /// Bits 16 to 47 are the IPv4 address a 6to4 relay connects to: allowed when that address is public, refused
+        /// always otherwise (the host's loopback or private allowances do not extend to a relay's).
         /// </summary>
-        Translated32,
-
-        /// <summary>Bits 16 to 47 are the IPv4 address of a 6to4 relay's target: as <see cref="Translated32"/>.</summary>
         SixToFour,
     }
 
@@ -90,7 +87,9 @@ internal static class SpecialAddresses
         new(IPNetwork.Parse("::1/128"), AddressUse.Loopback, "Loopback Address (RFC 4291)"),
         new(IPNetwork.Parse("::/128"), AddressUse.Refused, "Unspecified Address (RFC 4291); [::] reaches loopback"),
         new(IPNetwork.Parse("::ffff:0:0/96"), AddressUse.Public, "IPv4-mapped Address (RFC 4291)", Embedding.Last32),
-        new(IPNetwork.Parse("64:ff9b::/96"), AddressUse.Public, "IPv4-IPv6 Translat. (RFC 6052)", Embedding.Translated32),
+        // Refused whatever IPv4 address it embeds, as issue 13 asks: a URL typed by a stranger has no reason to name
+        // a translator, and what the translator reaches from inside the host's network is not for us to judge.
+        new(IPNetwork.Parse("64:ff9b::/96"), AddressUse.Refused, "IPv4-IPv6 Translat. (RFC 6052)"),
         new(IPNetwork.Parse("64:ff9b:1::/48"), AddressUse.Refused, "IPv4-IPv6 Translat., local use (RFC 8215)"),
         new(IPNetwork.Parse("100::/64"), AddressUse.Refused, "Discard-Only Address Block (RFC 6666)"),
         new(IPNetwork.Parse("100:0:0:1::/64"), AddressUse.Refused, "Dummy IPv6 Prefix (RFC 9780)"),

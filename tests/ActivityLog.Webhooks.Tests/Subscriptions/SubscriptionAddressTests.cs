@@ -35,8 +35,9 @@ public sealed class SubscriptionAddressTests
         { "[3fff::1]", "Documentation" },
         { "[::]", "Unspecified" },
         { "[ff02::1]", "Multicast" },
-        { "[64:ff9b::7f00:1]", "Loopback" }, // NAT64 of 127.0.0.1
-        { "[64:ff9b::a00:1]", "Private-Use" }, // NAT64 of 10.0.0.1
+        { "[64:ff9b::7f00:1]", "IPv4-IPv6 Translat." }, // NAT64 of 127.0.0.1
+        { "[64:ff9b::a00:1]", "IPv4-IPv6 Translat." }, // NAT64 of 10.0.0.1
+        { "[64:ff9b::808:808]", "IPv4-IPv6 Translat." }, // NAT64 of a public address: refused too (issue 13)
         { "[64:ff9b:1::1]", "local use" },
         { "[::ffff:10.0.0.1]", "Private-Use" },
         { "[::ffff:169.254.169.254]", "Link Local" },
