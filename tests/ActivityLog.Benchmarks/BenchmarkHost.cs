@@ -66,6 +66,20 @@ internal static class WebhookReceiver
     }
 }
 
+/// <summary>Waits, in real time, until a count of webhook attempts stops moving: the workers have nothing due.</summary>
+internal static class AttemptsIdle
+{
+    public static async Task WaitAsync(Func<long> attempts, TimeSpan quiet)
+    {
+        long last = -1;
+        while (attempts() != last)
+        {
+            last = attempts();
+            await Task.Delay(quiet);
+        }
+    }
+}
+
 /// <summary>
 /// Brings a benchmark's code to the steady state a long-running app reaches before BenchmarkDotNet measures it.
 /// </summary>

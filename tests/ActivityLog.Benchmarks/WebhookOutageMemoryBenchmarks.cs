@@ -89,11 +89,11 @@ public class WebhookOutageMemoryBenchmarks
         }
 
         await dispatcher.FlushAsync();
-        await IdleAsync(() => Interlocked.Read(ref attempts));
+        await AttemptsIdle.WaitAsync(() => Interlocked.Read(ref attempts), TimeSpan.FromMilliseconds(300));
         foreach (var step in (TimeSpan[])[TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(24) + TimeSpan.FromSeconds(55)])
         {
             time.Advance(step);
-            await IdleAsync(() => Interlocked.Read(ref attempts));
+            await AttemptsIdle.WaitAsync(() => Interlocked.Read(ref attempts), TimeSpan.FromMilliseconds(300));
         }
 
         long after = GC.GetTotalMemory(forceFullCollection: true);
@@ -102,16 +102,5 @@ public class WebhookOutageMemoryBenchmarks
             $"OUTAGE-HEAP outbox={Outbox} events={Events} simulated=1h heap-growth={(after - before) / 1024.0 / 1024.0:F1} MB pending={pending} attempts={Interlocked.Read(ref attempts)} dropped={dispatcher.DroppedCount}"));
 
         await host.StopAsync();
-    }
-
-    /// <summary>Waits until no attempt was made for 300 ms of real time (the workers have nothing due).</summary>
-    private static async Task IdleAsync(Func<long> attempts)
-    {
-        long last = -1;
-        while (attempts() != last)
-        {
-            last = attempts();
-            await Task.Delay(300);
-        }
     }
 }

@@ -103,17 +103,17 @@ public class WebhookTenantOutageBenchmarks
         }
 
         await dispatcher.FlushAsync();
-        await IdleAsync(() => Interlocked.Read(ref attempts));
+        await AttemptsIdle.WaitAsync(() => Interlocked.Read(ref attempts), TimeSpan.FromMilliseconds(500));
         var elapsed = TimeSpan.Zero;
         foreach (var step in (TimeSpan[])[TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5), TimeSpan.FromHours(10)])
         {
             time.Advance(step);
             elapsed += step;
-            await IdleAsync(() => Interlocked.Read(ref attempts));
+            await AttemptsIdle.WaitAsync(() => Interlocked.Read(ref attempts), TimeSpan.FromMilliseconds(500));
         }
 
         time.Advance(TimeSpan.FromDays(1) - elapsed);
-        await IdleAsync(() => Interlocked.Read(ref attempts));
+        await AttemptsIdle.WaitAsync(() => Interlocked.Read(ref attempts), TimeSpan.FromMilliseconds(500));
 
         long after = GC.GetTotalMemory(forceFullCollection: true);
         var outbox = host.Services.GetServices<IActivityOutbox>().Last();
@@ -142,16 +142,5 @@ public class WebhookTenantOutageBenchmarks
     {
         public LongInProcessConfig() =>
             AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true)));
-    }
-
-    /// <summary>Waits until no attempt was made for 500 ms of real time (the engine has nothing due).</summary>
-    private static async Task IdleAsync(Func<long> attempts)
-    {
-        long last = -1;
-        while (attempts() != last)
-        {
-            last = attempts();
-            await Task.Delay(500);
-        }
     }
 }

@@ -106,7 +106,7 @@ public sealed class ActivityLogBuilder
     private sealed class SinkRegistration<TSink>(TSink sink) : IActivitySink, INamedSink, IConditionalSink
         where TSink : class, IActivitySink
     {
-        public bool IsNeeded => sink is not IConditionalSink conditional || conditional.IsNeeded;
+        public bool IsNeeded => IConditionalSink.Needed(sink);
 
         // Generic sinks (EntityFrameworkActivitySink`1) are named without the arity in metrics and logs.
         public string Name { get; } = typeof(TSink).Name.Split('`')[0];
@@ -130,4 +130,7 @@ internal interface INamedSink
 internal interface IConditionalSink
 {
     bool IsNeeded { get; }
+
+    /// <summary>Whether <paramref name="sink"/> has work: every sink does, unless it says otherwise.</summary>
+    static bool Needed(IActivitySink sink) => sink is not IConditionalSink conditional || conditional.IsNeeded;
 }

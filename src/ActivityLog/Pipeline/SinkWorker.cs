@@ -54,7 +54,7 @@ internal sealed class SinkWorker
     public string Name { get; }
 
     /// <summary>Whether the sink has work in this app (see <see cref="IConditionalSink"/>).</summary>
-    public bool IsNeeded => _sink is not IConditionalSink conditional || conditional.IsNeeded;
+    public bool IsNeeded => IConditionalSink.Needed(_sink);
 
     /// <summary>Whether the sink's last write failed (it is retrying, or gave up on its last batch) and none succeeded since.</summary>
     public bool IsFailing => _failing || _lastWriteFailed;

@@ -34,26 +34,18 @@ public static class DurabilityChild
 
         string connectionString = args[2];
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddActivityLog(o => o.BatchDelay = TimeSpan.Zero)
-            .AddEntityFrameworkStore(db => Use(db, args[1], connectionString), s => s.CreateSchemaOnStart = true)
-            .AddWebhooks(o =>
+        using var host = BuildHost(args[1], connectionString, o =>
+        {
+            o.AllowLoopback = true;
+            o.Endpoints["main"] = new WebhookEndpointOptions
             {
-                o.AllowLoopback = true;
-                o.PollInterval = TimeSpan.FromMilliseconds(200);
-                o.LeaseDuration = TimeSpan.FromSeconds(10);
-                o.RequestTimeout = TimeSpan.FromSeconds(5);
-                o.Endpoints["main"] = new WebhookEndpointOptions
-                {
-                    Url = new Uri(args[3]),
-                    Secret = Support.WebhookTestHost.Secret,
-                    MaxBatchEvents = 25,
-                    MaxBatchDelay = TimeSpan.Zero,
-                    Fields = ActivityLog.ActivityJsonFields.Id,
-                };
-            });
-        using var host = builder.Build();
+                Url = new Uri(args[3]),
+                Secret = Support.WebhookTestHost.Secret,
+                MaxBatchEvents = 25,
+                MaxBatchDelay = TimeSpan.Zero,
+                Fields = ActivityLog.ActivityJsonFields.Id,
+            };
+        });
         await host.StartAsync();
         await Console.Out.WriteLineAsync("started");
         if (args[0] == "drain")
@@ -74,6 +66,27 @@ public static class DurabilityChild
 
         await Task.Delay(Timeout.Infinite);
         return 0;
+    }
+
+    /// <summary>
+    /// The host every child runs: the EF Core store (schema created on start), the webhooks package with short polls
+    /// and leases (a killed process's leases run out in 10 seconds), warnings and ActivityLog's own lines on stderr.
+    /// </summary>
+    public static IHost BuildHost(string provider, string connectionString, Action<ActivityWebhookOptions> webhooks, Action<IServiceCollection>? services = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders().AddProvider(new StderrLoggerProvider()).SetMinimumLevel(LogLevel.Debug);
+        services?.Invoke(builder.Services);
+        builder.Services.AddActivityLog(o => o.BatchDelay = TimeSpan.Zero)
+            .AddEntityFrameworkStore(db => Use(db, provider, connectionString), s => s.CreateSchemaOnStart = true)
+            .AddWebhooks(o =>
+            {
+                o.PollInterval = TimeSpan.FromMilliseconds(200);
+                o.LeaseDuration = TimeSpan.FromSeconds(10);
+                o.RequestTimeout = TimeSpan.FromSeconds(5);
+                webhooks(o);
+            });
+        return builder.Build();
     }
 
     /// <summary>Points the store at SQLite or PostgreSQL.</summary>

@@ -1,9 +1,7 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
-using ActivityLog.EntityFrameworkCore;
 using ActivityLog.Webhooks.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using static ActivityLog.Webhooks.Tests.Durability.SubscriptionsDurabilityChild;
 
 namespace ActivityLog.Webhooks.Tests.Durability;
@@ -22,37 +20,9 @@ public sealed class SigkillSubscriptionsTests
     [InlineData("postgresql")]
     public async Task A_process_killed_mid_load_with_100_subscriptions_loses_nothing(string provider)
     {
-        var folder = Directory.CreateTempSubdirectory("activitylog-sigkill-subs-");
-        string keys = Directory.CreateDirectory(Path.Combine(folder.FullName, "keys")).FullName;
-        string connection = provider == "sqlite"
-            ? $"Data Source={Path.Combine(folder.FullName, "store.db")}"
-            : await ActivityLog.Testing.Postgres.PostgresServer.Main.CreateDatabaseAsync("sigkillsubs");
-        try
-        {
-            await RunAsync(provider, connection, keys);
-        }
-        finally
-        {
-            if (provider == "postgresql")
-            {
-                await ActivityLog.Testing.Postgres.PostgresServer.Main.DropDatabaseAsync(connection);
-            }
-
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held by a pooled handle: the OS temp cleaner removes it later.
-            }
-        }
-    }
-
-    private static async Task RunAsync(string provider, string connection, string keys)
-    {
+        await using var store = await DurabilityStore.CreateAsync(provider, "sigkillsubs");
         await using var receiver = await WebhookReceiver.StartAsync();
+        var output = new ConcurrentQueue<string>();
         // (subscription path, the event's user id) → the webhook-ids it arrived under.
         var deliveries = new Dictionary<(string Path, int User), HashSet<string>>();
         var wrongAccount = new List<string>();
@@ -85,18 +55,17 @@ public sealed class SigkillSubscriptionsTests
         // Latency keeps batches in flight, so the kill lands mid-delivery and delivery stays behind recording.
         receiver.Respond = _ => new ReceiverResponse(200, Hold: Task.Delay(150));
 
-        using (var recording = StartChild("record-subs", provider, connection, receiver.Url, keys))
+        using (var recording = DurabilityProcess.Start(output, "record-subs", provider, store.ConnectionString, receiver.Url.ToString(), store.KeyFolder))
         {
             for (int received = 0; received < 30; received++)
             {
                 await receiver.NextAsync().WaitAsync(TimeSpan.FromSeconds(120));
             }
 
-            recording.Kill(); // SIGKILL on Unix: no graceful stop, no drain
-            await recording.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await recording.KillAsync();
         }
 
-        var expected = (await StoredEventsAsync(provider, connection))
+        var expected = (await StoredUsersAsync(store))
             .SelectMany(e => Enumerable.Range(0, PerAccount).Select(n => (PathOf(e.Account, n), e.User)))
             .ToHashSet();
         expected.Should().HaveCountGreaterThan(PerAccount * Accounts, "the child stored events before the kill");
@@ -107,7 +76,7 @@ public sealed class SigkillSubscriptionsTests
         }
 
         expected.Count.Should().BeGreaterThan(deliveredBeforeRestart, "the kill left stored events undelivered to some subscription");
-        using (var draining = StartChild("drain-subs", provider, connection, receiver.Url, keys))
+        using (var draining = DurabilityProcess.Start(output, "drain-subs", provider, store.ConnectionString, receiver.Url.ToString(), store.KeyFolder))
         {
             // Waits at most for the killed process's leases (10 seconds) to run out, then for the backlog.
             while (true)
@@ -120,7 +89,7 @@ public sealed class SigkillSubscriptionsTests
                     }
                 }
 
-                if (!await ArrivesAsync(receiver))
+                if (!await receiver.TryNextAsync())
                 {
                     List<(string Path, int User)> missing;
                     lock (gate)
@@ -130,12 +99,11 @@ public sealed class SigkillSubscriptionsTests
 
                     Assert.Fail($"The draining process sent nothing for 30 s with {missing.Count} of {expected.Count} deliveries missing "
                         + $"({missing.Select(m => m.User).Distinct().Count()} event(s), {missing.Select(m => m.Path).Distinct().Count()} subscription(s), e.g. {string.Join(", ", missing.Take(3))}; received {deliveries.Count}, e.g. {string.Join(", ", deliveries.Keys.Take(3))}; wrong account {wrongAccount.Count}). "
-                        + "The children wrote:\n" + string.Join('\n', ChildOutput.TakeLast(40)));
+                        + "The children wrote:\n" + string.Join('\n', output.TakeLast(40)));
                 }
             }
 
-            draining.Kill();
-            await draining.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await draining.KillAsync();
         }
 
         lock (gate)
@@ -146,58 +114,13 @@ public sealed class SigkillSubscriptionsTests
         }
     }
 
-    private static async Task<bool> ArrivesAsync(WebhookReceiver receiver)
-    {
-        try
-        {
-            await receiver.NextAsync();
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    private static Process StartChild(string mode, string provider, string connection, Uri url, string keys)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { typeof(DurabilityChild).Assembly.Location, mode, provider, connection, url.ToString(), keys })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, e) => Output(mode, e.Data);
-        process.BeginErrorReadLine();
-        process.OutputDataReceived += (_, e) => Output(mode, e.Data);
-        process.BeginOutputReadLine();
-        return process;
-    }
-
-    /// <summary>What the children wrote, for the failure message of a test that timed out.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> ChildOutput = new();
-
-    private static void Output(string mode, string? line)
-    {
-        if (line is not null)
-        {
-            ChildOutput.Enqueue(mode + ": " + line);
-        }
-    }
-
     /// <summary>The user events stored for every account (the webhook management activities are not streamed).</summary>
-    private static async Task<List<(string Account, int User)>> StoredEventsAsync(string provider, string connection)
+    private static async Task<List<(string Account, int User)>> StoredUsersAsync(DurabilityStore store)
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddActivityLog().AddEntityFrameworkStore(db => DurabilityChild.Use(db, provider, connection));
-        await using var container = services.BuildServiceProvider();
-        var reader = container.GetRequiredService<IActivityLogReader>();
         var stored = new List<(string, int)>();
         for (int a = 0; a < Accounts; a++)
         {
-            await foreach (var activity in reader.ReadAllAsync(new ActivityLogQuery(Account(a))))
+            foreach (var activity in await store.ReadAsync(Account(a)))
             {
                 if (activity.Name.StartsWith("activity_log.user.", StringComparison.Ordinal))
                 {

@@ -1,8 +1,6 @@
-using ActivityLog.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace ActivityLog.Webhooks.Tests.Durability;
 
@@ -26,22 +24,17 @@ internal static class SubscriptionsDurabilityChild
 
     public static async Task<int> RunAsync(string mode, string provider, string connectionString, Uri receiver, string keyFolder)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders().AddProvider(new StderrLoggerProvider()).SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddDataProtection().SetApplicationName("ActivityLog.Webhooks.Tests").PersistKeysToFileSystem(new DirectoryInfo(keyFolder));
-        builder.Services.AddActivityLog(o => o.BatchDelay = TimeSpan.Zero)
-            .AddEntityFrameworkStore(db => DurabilityChild.Use(db, provider, connectionString), s => s.CreateSchemaOnStart = true)
-            .AddWebhooks(o =>
+        using var host = DurabilityChild.BuildHost(
+            provider,
+            connectionString,
+            o =>
             {
-                o.PollInterval = TimeSpan.FromMilliseconds(200);
-                o.LeaseDuration = TimeSpan.FromSeconds(10);
-                o.RequestTimeout = TimeSpan.FromSeconds(5);
                 o.Subscriptions.AllowHttp = true;
                 o.Subscriptions.AllowLoopback = true;
                 o.Subscriptions.MaxBatchEvents = 25;
                 o.Subscriptions.MaxBatchDelay = TimeSpan.Zero;
-            });
-        using var host = builder.Build();
+            },
+            services => services.AddDataProtection().SetApplicationName("ActivityLog.Webhooks.Tests").PersistKeysToFileSystem(new DirectoryInfo(keyFolder)));
         await host.StartAsync();
         if (mode == "drain-subs")
         {

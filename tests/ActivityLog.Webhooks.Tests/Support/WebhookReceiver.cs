@@ -73,6 +73,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public async Task<ReceivedRequest> NextAsync() =>
         await _arrivals.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
+    /// <summary>Whether a next request arrived within the hang guard (for a failure message richer than a timeout).</summary>
+    public async Task<bool> TryNextAsync()
+    {
+        try
+        {
+            await NextAsync();
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         using var body = new MemoryStream();
