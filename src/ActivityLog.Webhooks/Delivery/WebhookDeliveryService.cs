@@ -28,6 +28,8 @@ internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActiv
     private readonly Lazy<WebhookDeliveryEngine> _engine;
     private volatile bool _draining;
     private Task[] _loops = [];
+    private InMemoryOutboxSink? _sink;
+    private TimeSpan _shutdownTimeout;
     private int _disposed;
 
     public WebhookDeliveryService(
@@ -89,6 +91,11 @@ internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActiv
             return;
         }
 
+        // Resolved now, not at stop: a host may dispose its container while another StopAsync of it still runs (a
+        // minimal-hosting app stopped by its test factory and by its own Run at once), and a stop must still complete.
+        _sink = _services.GetService<InMemoryOutboxSink>();
+        _shutdownTimeout = _options.ShutdownTimeout ?? _services.GetRequiredService<IOptions<ActivityLogOptions>>().Value.ShutdownTimeout;
+
         foreach (var endpoint in Targets.Endpoints)
         {
             // Once, so that operators can tell endpoints apart: the host only, as every other line names the endpoint by name.
@@ -148,14 +155,22 @@ internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActiv
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var sink = _services.GetService<InMemoryOutboxSink>();
         if (_loops.Length == 0)
         {
-            sink?.Accepting = false;
+            try
+            {
+                _services.GetService<InMemoryOutboxSink>()?.Accepting = false;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The container is gone: nothing can reach the sink any more either.
+            }
+
             return;
         }
 
-        var timeout = _options.ShutdownTimeout ?? _services.GetRequiredService<IOptions<ActivityLogOptions>>().Value.ShutdownTimeout;
+        var sink = _sink;
+        var timeout = _shutdownTimeout;
         using var drainTimeout = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(drainTimeout.Token, cancellationToken);
         var engineLoop = _loops[0];
@@ -222,34 +237,28 @@ internal sealed partial class WebhookDeliveryService : IActivityWebhooks, IActiv
         }
     }
 
+    // The token sources are cancelled, not disposed: the container may dispose this service while a stop of the same
+    // host still runs and cancels them (plain sources, no timer or wait handle, hold nothing that needs freeing).
     public async ValueTask DisposeAsync()
     {
         // Disposed more than once by the container: once per interface it is registered as.
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await _abort.CancelAsync().ConfigureAwait(false);
         }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _abort.CancelAsync().ConfigureAwait(false);
-        _stopping.Dispose();
-        _abort.Dispose();
     }
 
     /// <summary>
     /// For a container disposed synchronously (<c>using var provider = services.BuildServiceProvider()</c>), which would
-    /// otherwise throw because this service is only asynchronously disposable. Cancelling completes synchronously.
+    /// otherwise throw because this service is only asynchronously disposable.
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            _stopping.Cancel();
+            _abort.Cancel();
         }
-
-        _stopping.Cancel();
-        _abort.Cancel();
-        _stopping.Dispose();
-        _abort.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace ActivityLog.Webhooks.Tests.Subscriptions;
 
@@ -27,5 +28,33 @@ public sealed class SubscriptionContainerTests
 
         // Before the delivery service was disposable synchronously too, this threw "only implements IAsyncDisposable".
         provider.Invoking(p => p.Dispose()).Should().NotThrow();
+    }
+
+    [Fact]
+    public async Task A_stop_that_runs_after_the_container_was_disposed_completes()
+    {
+        // What a minimal-hosting app under WebApplicationFactory can do: its own Run disposes the container while the
+        // factory's StopAsync still walks the hosted services.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddActivityLog().AddWebhooks(w =>
+        {
+            w.Subscriptions.AllowHttp = true;
+            w.Subscriptions.AllowLoopback = true;
+        });
+        var provider = services.BuildServiceProvider();
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        await provider.DisposeAsync();
+
+        foreach (var service in Enumerable.Reverse(hosted))
+        {
+            await service.Invoking(s => s.StopAsync(CancellationToken.None)).Should().NotThrowAsync();
+        }
     }
 }
