@@ -42,6 +42,26 @@ public sealed record ActivityLogQuery
     /// </summary>
     public IReadOnlyList<string>? EventNames { get; init; }
 
+    /// <summary>
+    /// Only events whose resource name contains this text, ignoring case (a person looking for "the webhook called
+    /// Logging"); combine with <see cref="ResourceType"/>. At most <see cref="MaxSearchLength"/> characters.
+    /// </summary>
+    public string? ResourceName { get; init; }
+
+    /// <summary>
+    /// Free text: only events whose description, actor name, resource names or change values contain every word of it
+    /// (values stored as the redaction mask are never matched). Served by the store's full-text index where it has one
+    /// (PostgreSQL <c>tsvector</c>, SQLite FTS5); the store's README says how words are matched and what a store without
+    /// an index does. At most <see cref="MaxSearchLength"/> characters; <see langword="null"/> or white space searches nothing.
+    /// </summary>
+    public string? Search { get; init; }
+
+    /// <summary>
+    /// The order of the events and of the pages: newest first (the page's order, the default) or oldest first (a
+    /// resource's history). A cursor belongs to the order it was issued in.
+    /// </summary>
+    public ActivityLogOrder Order { get; init; }
+
     /// <summary>Only events at or after this time (inclusive).</summary>
     public DateTimeOffset? From { get; init; }
 
@@ -62,4 +82,7 @@ public sealed record ActivityLogQuery
 
     /// <summary>The most entries <see cref="EventNames"/> may have: 100.</summary>
     public const int MaxEventNames = 100;
+
+    /// <summary>The longest <see cref="Search"/> and <see cref="ResourceName"/> text: 200 characters.</summary>
+    public const int MaxSearchLength = 200;
 }

@@ -48,4 +48,84 @@ public interface IActivityLogReader
     /// <returns>The events.</returns>
     /// <exception cref="ArgumentException">The query is invalid (thrown by this call, before enumeration).</exception>
     IAsyncEnumerable<ActivityLogEvent> ReadAllAsync(ActivityLogQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One event of the account by id, for the Activity Log page's details: <see langword="null"/> when the account has
+    /// no event with that id (an id of another account's event reads as missing, never as that event).
+    /// </summary>
+    /// <param name="accountId">The account whose event is read. Required.</param>
+    /// <param name="id">The event's id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The event, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="accountId"/> is empty.</exception>
+    /// <exception cref="NotSupportedException">This reader does not read single events (the default implementation).</exception>
+    Task<ActivityLogEvent?> GetEventAsync(string accountId, Guid id, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not read single events.");
+
+    /// <summary>
+    /// What the account's events name, for the page's filter choices: its actors, resource types and event names,
+    /// each list sorted and capped at <paramref name="limit"/> entries. Never names anything of another account.
+    /// </summary>
+    /// <param name="accountId">The account. Required.</param>
+    /// <param name="limit">The most entries per list (at least 1).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The choices.</returns>
+    /// <exception cref="ArgumentException"><paramref name="accountId"/> is empty or <paramref name="limit"/> below 1.</exception>
+    /// <exception cref="NotSupportedException">This reader lists no choices (the default implementation); the page then offers typed filters.</exception>
+    Task<ActivityLogFacets> ReadFacetsAsync(string accountId, int limit = ActivityLogFacets.DefaultLimit, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not list filter choices.");
+
+    /// <summary>
+    /// The state of one resource at a point in time, rebuilt from the changes its events carry (the EF Core change
+    /// capture records every property of a created entity and each changed one after): each field's last <c>to</c> value
+    /// at or before <paramref name="at"/>. Redacted values stay as the store holds them (<c>[FILTERED]</c>).
+    /// </summary>
+    /// <remarks>
+    /// The default implementation reads the resource's events oldest first with <see cref="ReadAllAsync"/> and folds
+    /// them; a store may answer in one query.
+    /// </remarks>
+    /// <param name="accountId">The account. Required.</param>
+    /// <param name="resourceType">The resource's type, such as <c>order</c>.</param>
+    /// <param name="resourceId">The resource's id.</param>
+    /// <param name="at">The point in time (inclusive).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The state; <see cref="ActivityResourceState.EventCount"/> is 0 when nothing was recorded about the resource by then.</returns>
+    /// <exception cref="ArgumentException">An argument is empty or not a type events can have.</exception>
+    async Task<ActivityResourceState> GetResourceStateAsync(
+        string accountId, string resourceType, string resourceId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var query = ActivityResourceState.HistoryQuery(accountId, resourceType, resourceId, at);
+        var state = new ActivityResourceStateBuilder(resourceType, resourceId, at);
+        await foreach (var activity in ReadAllAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            state.Apply(activity);
+        }
+
+        return state.Build();
+    }
+
+    /// <summary>
+    /// What changed in one resource between two points in time: its states at both (as <see cref="GetResourceStateAsync"/>)
+    /// and the fields whose values differ.
+    /// </summary>
+    /// <param name="accountId">The account. Required.</param>
+    /// <param name="resourceType">The resource's type.</param>
+    /// <param name="resourceId">The resource's id.</param>
+    /// <param name="earlier">The earlier point in time.</param>
+    /// <param name="later">The later point in time.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The difference.</returns>
+    /// <exception cref="ArgumentException">An argument is empty, or <paramref name="earlier"/> is after <paramref name="later"/>.</exception>
+    async Task<ActivityResourceDiff> CompareResourceStatesAsync(
+        string accountId, string resourceType, string resourceId, DateTimeOffset earlier, DateTimeOffset later, CancellationToken cancellationToken = default)
+    {
+        if (earlier > later)
+        {
+            throw new ArgumentException($"The earlier point in time ({earlier:O}) is after the later one ({later:O}).", nameof(earlier));
+        }
+
+        var before = await GetResourceStateAsync(accountId, resourceType, resourceId, earlier, cancellationToken).ConfigureAwait(false);
+        var after = await GetResourceStateAsync(accountId, resourceType, resourceId, later, cancellationToken).ConfigureAwait(false);
+        return ActivityResourceDiff.Between(before, after);
+    }
 }

@@ -65,6 +65,23 @@ public static class ActivityJsonSerializer
         return JsonSerializer.Serialize(activityEvent, EventInfo(fields));
     }
 
+    /// <summary>
+    /// Writes one change or metadata value as compact JSON text, exactly as a payload carries it: for showing a value
+    /// (the page's change tables) and for comparing two values.
+    /// </summary>
+    /// <param name="value">The value: <see langword="null"/>, a primitive, a <see cref="System.Text.Json.Nodes.JsonNode"/> or a <see cref="JsonElement"/>.</param>
+    /// <returns>The JSON text, such as <c>"Jane"</c>, <c>42</c> or <c>{"city":"Oslo"}</c>.</returns>
+    public static string SerializeValue(object? value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GetOptions().Encoder }))
+        {
+            ActivityJsonValues.Write(writer, value);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>Writes one event to a <see cref="Utf8JsonWriter"/>.</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="activityEvent">The event.</param>
