@@ -34,6 +34,31 @@ public sealed class ActivityLogEndpointOptions
     /// </summary>
     /// <value><see cref="ActivityJsonFields.Id"/>.</value>
     public ActivityJsonFields JsonFields { get; set; } = ActivityJsonFields.Id;
+
+    /// <summary>
+    /// Whether looking at the log is itself recorded in the account's log: opening the page
+    /// (<c>activity_log.activity_log.viewed</c>), an event's details or a resource's history (the same name, with the
+    /// view in the metadata), a first JSON page, and every export (<c>activity_log.activity_log.exported</c>), each with
+    /// the filters used. Pages after the first ("Load more", a cursor) are never recorded.
+    /// </summary>
+    /// <value><see langword="true"/>.</value>
+    public bool RecordViews { get; set; } = true;
+
+    /// <summary>
+    /// The same viewer opening the same view with the same filters again within this time is recorded once, so that
+    /// reloading or paging does not flood the log. <see cref="TimeSpan.Zero"/> records every view; exports are always recorded.
+    /// </summary>
+    /// <value>5 minutes. Between 0 and 1 day.</value>
+    public TimeSpan ViewCoalescingWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The page's words in the default culture (English unless replaced).</summary>
+    public ActivityLogPageTexts Texts { get; set; } = new();
+
+    /// <summary>
+    /// The page's words per culture name (<c>fr</c>, <c>fr-CA</c>): the request's UI culture is looked up, then its
+    /// parents, then <see cref="Texts"/>.
+    /// </summary>
+    public Dictionary<string, ActivityLogPageTexts> Cultures { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Checks the <c>[Range]</c> and <c>[Required]</c> attributes of <see cref="ActivityLogEndpointOptions"/> (source-generated).</summary>

@@ -14,8 +14,12 @@ public static class ActivityLogEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the Activity Log of the caller's account under <paramref name="pattern"/>:
     /// <list type="bullet">
-    /// <item><c>GET {pattern}</c>: the HTML page (Actor, Description, Resource, Date; filters by actor, resource and
-    /// event; "Load more" by cursor).</item>
+    /// <item><c>GET {pattern}</c>: the HTML page (Actor, Description, Resource, Date; filters by date range, actor,
+    /// resource type and name, event type and free text, all in the URL; "Load more" by cursor).</item>
+    /// <item><c>GET {pattern}/events/{id}</c>: one event's details (sentence, actor, resources, changes as a from → to
+    /// table, context, metadata, the webhook payload); another account's id answers 404.</item>
+    /// <item><c>GET {pattern}/history?resource_type=…&amp;resource_id=…</c>: a resource's events oldest first, its state
+    /// at a point in time (<c>at</c>) and the difference with another (<c>compare</c>).</item>
     /// <item><c>GET {pattern}/api/events</c>: one page as JSON, <c>{"events":[…],"next_cursor":…}</c>, filtered by
     /// <c>actor_type</c>, <c>actor_id</c>, <c>resource_type</c>, <c>resource_id</c>, <c>event</c> (repeatable, exact or
     /// <c>prefix.*</c>), <c>from</c>, <c>to</c> (ISO 8601), <c>page_size</c> and <c>cursor</c>; bad input is a 400
@@ -49,10 +53,12 @@ public static class ActivityLogEndpointRouteBuilderExtensions
         configure?.Invoke(options);
         Validate(options);
 
-        var handlers = new ActivityLogEndpointHandlers(options);
+        var handlers = new ActivityLogEndpointHandlers(options, pattern);
         var group = endpoints.MapGroup(pattern);
         ActivityLogEndpointConventions.Protect(group, options.AuthorizationPolicy, "Activity Log", nameof(ActivityLogEndpointOptions));
         group.MapGet("", (RequestDelegate)handlers.PageAsync).WithDisplayName("Activity Log page");
+        group.MapGet("/events/{id}", (RequestDelegate)handlers.DetailsAsync).WithDisplayName("Activity Log event details");
+        group.MapGet("/history", (RequestDelegate)handlers.HistoryAsync).WithDisplayName("Activity Log resource history");
         group.MapGet("/api/events", (RequestDelegate)handlers.EventsAsync).WithDisplayName("Activity Log events");
         group.MapGet("/api/export", (RequestDelegate)handlers.ExportAsync).WithDisplayName("Activity Log export");
         return group;
@@ -70,6 +76,24 @@ public static class ActivityLogEndpointRouteBuilderExtensions
         if (options.AuthorizationPolicy is not null && string.IsNullOrWhiteSpace(options.AuthorizationPolicy))
         {
             failures.Add("ActivityLogEndpointOptions.AuthorizationPolicy must be null (the default policy) or a policy name.");
+        }
+
+        if (options.ViewCoalescingWindow < TimeSpan.Zero || options.ViewCoalescingWindow > TimeSpan.FromDays(1))
+        {
+            failures.Add($"ActivityLogEndpointOptions.ViewCoalescingWindow must be between 0 and 1 day (was {options.ViewCoalescingWindow}).");
+        }
+
+        if (options.Texts is null)
+        {
+            failures.Add("ActivityLogEndpointOptions.Texts must not be null.");
+        }
+
+        foreach (var (culture, texts) in options.Cultures)
+        {
+            if (texts is null)
+            {
+                failures.Add($"ActivityLogEndpointOptions.Cultures[\"{culture}\"] must not be null.");
+            }
         }
 
         if (failures.Count > 0)

@@ -77,6 +77,13 @@ public static class ActivityLogAspNetCoreBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActivityLogHttpOptions>, ActivityLogHttpOptionsRulesValidator>());
         services.TryAddSingleton<ActivityHttpContextReader>();
 
+        // The page records who looked at the log; these sentences read well unless the host words them its own way.
+        services.AddOptions<ActivityLogOptions>().Configure(options =>
+        {
+            options.Descriptions.Templates.TryAdd(ActivityLog.AspNetCore.Endpoints.ViewRecorder.ViewedEvent, "viewed the activity log");
+            options.Descriptions.Templates.TryAdd(ActivityLog.AspNetCore.Endpoints.ViewRecorder.ExportedEvent, "exported the activity log");
+        });
+
         // Told where the account comes from, the host is multi-account: an event without one belongs to no account's
         // log, so unless the host chose otherwise it is dropped, counted and logged, never stored silently.
         services.AddOptions<ActivityLogOptions>().PostConfigure<IOptions<ActivityLogHttpOptions>>((options, http) =>

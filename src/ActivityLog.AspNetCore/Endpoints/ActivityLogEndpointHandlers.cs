@@ -4,11 +4,13 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using ActivityLog.AspNetCore.Internal;
+using ActivityLog.AspNetCore.Page;
 using ActivityLog.Formatting;
 using ActivityLog.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace ActivityLog.AspNetCore.Endpoints;
@@ -17,12 +19,14 @@ namespace ActivityLog.AspNetCore.Endpoints;
 /// The request handlers behind <c>MapActivityLog</c>: the page, the JSON page and the exports. Each one reads the
 /// account from the caller's identity (never from the query string) and refuses a caller without one.
 /// </summary>
-internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions options)
+internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOptions options, string pattern) : IDisposable
 {
     // Flush the export to the client whenever this much is written: memory stays bounded whatever the row count.
     private const int ExportFlushBytes = 16 * 1024;
 
     private readonly ActivityJsonFields _jsonFields = options.JsonFields | ActivityJsonFields.Id;
+
+    private readonly ViewRecorder _views = new(options);
 
     // The same encoder as the webhook payload, so the API and the exports escape text exactly as deliveries do.
     private readonly JsonWriterOptions _writerOptions = new()
@@ -37,14 +41,15 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
             return;
         }
 
-        var request = context.Request.Query;
-        var filters = new ActivityLogPageRenderer.Filters(Value(request, "actor"), Value(request, "resource"), Value(request, "event"));
+        var filters = PageFilterState.Read(context.Request.Query);
         IReadOnlyList<ActivityLogEvent> events = [];
         string? nextCursor = null;
         string? error = null;
+        string? cursor = null;
         try
         {
-            var query = ActivityLogRequestFilters.FromPage(caller.AccountId, request, options.PageSize);
+            cursor = ActivityLogRequestFilters.Single(context.Request.Query, "cursor");
+            var query = filters.ToQuery(caller.AccountId, caller.Now, options.PageSize, cursor);
             var page = await caller.Reader.ReadPageAsync(query, context.RequestAborted).ConfigureAwait(false);
             events = page.Events;
             nextCursor = page.NextCursor;
@@ -55,14 +60,16 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
         }
 
-        string nonce = ActivityLogPageRenderer.NewNonce();
-        string html = ActivityLogPageRenderer.Render(options.Title, filters, events, nextCursor, error, caller.Formatter, nonce);
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ActivityLogPageRenderer.ContentSecurityPolicy(nonce);
-        headers["Referrer-Policy"] = "same-origin";
-        headers.XFrameOptions = "DENY";
-        context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(html, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        var facets = await FacetsAsync(caller, context.RequestAborted).ConfigureAwait(false);
+        if (error is null && cursor is null)
+        {
+            _views.Viewed(context, caller.AccountId, "page", filters.ToMetadata());
+        }
+
+        string nonce = PageLayout.NewNonce();
+        var model = new ActivityLogPageRenderer.Model(
+            options.Title, BasePath(context), filters, facets, events, nextCursor, error, caller.Formatter, caller.Culture);
+        await PageLayout.WriteAsync(context, ActivityLogPageRenderer.Render(model, nonce), nonce).ConfigureAwait(false);
     }
 
     public async Task EventsAsync(HttpContext context)
@@ -77,6 +84,10 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         {
             var query = ActivityLogRequestFilters.FromApi(caller.AccountId, context.Request.Query, options.PageSize);
             page = await caller.Reader.ReadPageAsync(query, context.RequestAborted).ConfigureAwait(false);
+            if (query.Cursor is null)
+            {
+                _views.Viewed(context, caller.AccountId, "api", ApiMetadata(context.Request.Query));
+            }
         }
         catch (ArgumentException exception)
         {
@@ -138,6 +149,8 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
             FileName = $"activity-log-{stamp}.{format}",
         }.ToString();
 
+        // Recorded before the first byte leaves: an export cut short is still a copy that (partly) left.
+        _views.Exported(context, caller.AccountId, format, ApiMetadata(context.Request.Query));
         long rows = format == "csv"
             ? await WriteCsvAsync(context, events, caller.Formatter).ConfigureAwait(false)
             : await WriteJsonLinesAsync(context, events).ConfigureAwait(false);
@@ -217,7 +230,7 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
     /// The caller's account and the services the handlers need, or <see langword="null"/> after answering 401/403.
     /// The authorization policy already ran; this is the second line: never serve an anonymous or account-less caller.
     /// </summary>
-    private static async Task<Caller?> RequireCallerAsync(HttpContext context, bool html)
+    private async Task<Caller?> RequireCallerAsync(HttpContext context, bool html)
     {
         if (await CallerAccount.RequireAsync(context, html, "MapActivityLog", "there is no activity log to show").ConfigureAwait(false) is not { } account)
         {
@@ -227,8 +240,52 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
         var services = context.RequestServices;
         var logReader = services.GetService<IActivityLogReader>() ?? throw new InvalidOperationException(
             "MapActivityLog needs an IActivityLogReader: add a store that reads, such as AddActivityLog().AddEntityFrameworkStore(…).");
-        return new Caller(account, logReader, services.GetRequiredService<ActivityDescriptionFormatter>());
+        var core = services.GetRequiredService<IOptions<ActivityLogOptions>>().Value;
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        return new Caller(
+            account,
+            logReader,
+            services.GetRequiredService<ActivityDescriptionFormatter>(),
+            PageCulture.For(options, core.Descriptions),
+            core.Redaction.Mask,
+            time.GetUtcNow());
     }
+
+    /// <summary>
+    /// The account's filter choices, or <see langword="null"/> when the reader lists none (the page then offers typed
+    /// filters). Never fails the page: a failed lookup is logged and the typed filters are shown.
+    /// </summary>
+    private static async Task<ActivityLogFacets?> FacetsAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await caller.Reader.ReadFacetsAsync(caller.AccountId, ActivityLogFacets.DefaultLimit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The API's and export's filters as a viewing event records them (the cursor and page size left out).</summary>
+    private static Dictionary<string, object?> ApiMetadata(IQueryCollection query)
+    {
+        var metadata = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, values) in query)
+        {
+            if (key is not ("cursor" or "page_size" or "format") && !string.IsNullOrWhiteSpace(values.ToString()))
+            {
+                metadata[key] = values.ToString();
+            }
+        }
+
+        return metadata;
+    }
+
+    /// <summary>The page's path as the browser sees it (the group's pattern under the request's path base).</summary>
+    private string BasePath(HttpContext context) => context.Request.PathBase.Add(new PathString("/" + pattern.Trim('/'))).Value!;
+
+    public void Dispose() => _views.Dispose();
 
     private static Task BadRequestAsync(HttpContext context, ArgumentException exception) =>
         TypedResults.Problem(
@@ -252,5 +309,6 @@ internal sealed class ActivityLogEndpointHandlers(ActivityLogEndpointOptions opt
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ActivityLog.AspNetCore");
 
-    private sealed record Caller(string AccountId, IActivityLogReader Reader, ActivityDescriptionFormatter Formatter);
+    private sealed record Caller(
+        string AccountId, IActivityLogReader Reader, ActivityDescriptionFormatter Formatter, PageCulture Culture, string Mask, DateTimeOffset Now);
 }

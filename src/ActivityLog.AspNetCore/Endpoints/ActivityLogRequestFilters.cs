@@ -12,7 +12,8 @@ internal static class ActivityLogRequestFilters
 {
     /// <summary>
     /// The JSON API's and the export's parameters: <c>actor_type</c>, <c>actor_id</c>, <c>resource_type</c>,
-    /// <c>resource_id</c>, <c>event</c> (repeatable), <c>from</c>, <c>to</c>, <c>page_size</c>, <c>cursor</c>.
+    /// <c>resource_id</c>, <c>resource_name</c>, <c>event</c> (repeatable), <c>q</c> (free text), <c>from</c>, <c>to</c>,
+    /// <c>page_size</c>, <c>cursor</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A value is malformed; the message names the parameter.</exception>
     public static ActivityLogQuery FromApi(string accountId, IQueryCollection query, int defaultPageSize) => new(accountId)
@@ -21,35 +22,16 @@ internal static class ActivityLogRequestFilters
         ActorId = Single(query, "actor_id"),
         ResourceType = Single(query, "resource_type"),
         ResourceId = Single(query, "resource_id"),
+        ResourceName = Single(query, "resource_name"),
         EventNames = Events(query, "event"),
+        Search = Single(query, "q"),
         From = Time(query, "from"),
         To = Time(query, "to"),
         PageSize = PageSize(query, defaultPageSize),
         Cursor = Single(query, "cursor"),
     };
 
-    /// <summary>
-    /// The page's form: <c>actor</c> (<c>type:id</c> or <c>type</c>), <c>resource</c> (<c>type:id</c> or <c>type</c>),
-    /// <c>event</c> (names or <c>prefix.*</c> patterns, separated by commas or spaces), and <c>cursor</c>.
-    /// </summary>
-    /// <exception cref="ArgumentException">A value is malformed; the message names the field.</exception>
-    public static ActivityLogQuery FromPage(string accountId, IQueryCollection query, int pageSize)
-    {
-        var (actorType, actorId) = TypeAndId(Single(query, "actor"), "actor");
-        var (resourceType, resourceId) = TypeAndId(Single(query, "resource"), "resource");
-        return new ActivityLogQuery(accountId)
-        {
-            ActorType = actorType,
-            ActorId = actorId,
-            ResourceType = resourceType,
-            ResourceId = resourceId,
-            EventNames = Events(query, "event"),
-            PageSize = pageSize,
-            Cursor = Single(query, "cursor"),
-        };
-    }
-
-    private static string? Single(IQueryCollection query, string name)
+    public static string? Single(IQueryCollection query, string name)
     {
         var values = query[name];
         if (values.Count > 1)
@@ -61,9 +43,12 @@ internal static class ActivityLogRequestFilters
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
-    private static string[]? Events(IQueryCollection query, string parameter)
+    private static string[]? Events(IQueryCollection query, string parameter) => EventList(query[parameter], parameter);
+
+    /// <summary>Event names or patterns from one or more values, each separated by commas or white space.</summary>
+    /// <exception cref="ArgumentException">A name breaks the event-name grammar; the message names the parameter.</exception>
+    public static string[]? EventList(IEnumerable<string?> values, string parameter)
     {
-        var values = query[parameter];
         // Each value may hold several names separated by commas or white space (the page's single text field).
         var names = new List<string>();
         foreach (string? value in values)
@@ -113,7 +98,7 @@ internal static class ActivityLogRequestFilters
             : throw new ArgumentException("The query parameter 'page_size' must be a whole number of at least 1.");
     }
 
-    private static (string? Type, string? Id) TypeAndId(string? value, string field)
+    public static (string? Type, string? Id) TypeAndId(string? value, string field)
     {
         if (value is null)
         {

@@ -40,6 +40,7 @@ internal static class WebhookPageRenderer
         td.excerpt,td.error{font-family:ui-monospace,monospace;font-size:.8rem;word-break:break-all}
         tr.failed td.status{color:#d1242f}
         .danger{border-color:#d1242f;color:#d1242f}
+        @media (prefers-color-scheme:dark){:root{color-scheme:light;--fg:#1f2328;--muted:#59636e;--bg:#fff;--line:#d1d9e0;--panel:#f6f8fa;--accent:#0969da;--bad:#d1242f;--mark:#fff8c5}}
         """;
 
     /// <summary>Writes a full page with its security headers; <paramref name="body"/> appends the inside of <c>main</c>.</summary>
@@ -50,8 +51,8 @@ internal static class WebhookPageRenderer
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
         Text(html, title);
-        string nonce = ActivityLogPageRenderer.NewNonce();
-        html.Append("</title>\n<style nonce=\"").Append(nonce).Append("\">").Append(ActivityLogPageRenderer.Style).Append(Style)
+        string nonce = Page.PageLayout.NewNonce();
+        html.Append("</title>\n<style nonce=\"").Append(nonce).Append("\">").Append(Page.PageLayout.Style).Append(Style)
             .Append("</style>\n</head>\n<body>\n<main>\n");
         body(html);
         html.Append("</main>\n</body>\n</html>\n");
@@ -60,7 +61,7 @@ internal static class WebhookPageRenderer
         var response = context.Response;
         response.StatusCode = status;
         var headers = response.Headers;
-        headers.ContentSecurityPolicy = ActivityLogPageRenderer.ContentSecurityPolicy(nonce);
+        headers.ContentSecurityPolicy = Page.PageLayout.ContentSecurityPolicy(nonce);
         // Secrets are shown on some pages, and URLs may carry tokens: no Referer to anyone, no cache anywhere.
         headers["Referrer-Policy"] = "no-referrer";
         headers.XFrameOptions = "DENY";

@@ -24,7 +24,7 @@ namespace ActivityLog.EntityFrameworkCore.Reading;
 /// </para>
 /// </remarks>
 /// <typeparam name="TContext">The host's context, whose model holds the activity log table.</typeparam>
-internal sealed class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFactory scopes, IOptions<ActivityLogStoreOptions> options)
+internal sealed partial class EntityFrameworkActivityLogReader<TContext>(IServiceScopeFactory scopes, IOptions<ActivityLogStoreOptions> options)
     : IActivityLogReader
     where TContext : DbContext
 {
