@@ -134,6 +134,36 @@ public sealed class NpgsqlBinaryCopyWriterTests
     }
 
     [Fact]
+    public async Task Rows_written_through_copy_carry_their_search_text_and_PostgreSQL_indexes_it_without_masked_values()
+    {
+        await using var database = await PostgresDatabase.CreateAsync(PostgresServer.Main, "copy_search");
+        await database.CreateTablesAsync<PgStoreContext>();
+        await using var services = Create<PgStoreContext>(database);
+        var written = await ProcessAsync(services,
+        [
+            new ActivityLogEvent
+            {
+                Name = "activity_log.user.updated",
+                Actor = ActivityActor.User(783, "Jane Doe"),
+                Resource = new ActivityResource("user", 783, "Jane Doe"),
+                RelatedResources = [new ActivityResource("sending_stream", "s-1", "Transactional")],
+                Changes = [ActivityChange.Of("password", "old-secret", "new-secret"), ActivityChange.Of("plan", "free", "platinum")],
+                Timestamp = Now,
+                AccountId = "acct-42",
+            },
+            new ActivityLogEvent { Name = "activity_log.user.login_failed", Actor = ActivityActor.Unknown, Timestamp = Now, AccountId = "acct-42" },
+        ]);
+
+        await Sink(services).WriteBatchAsync(written, CancellationToken.None);
+
+        async Task<long> MatchesAsync(string tsquery) =>
+            await database.ScalarAsync<long>($"SELECT count(*) FROM activity_events WHERE search_vector @@ to_tsquery('simple', '{tsquery}')");
+        (await MatchesAsync("transactional & platinum & jane")).Should().Be(1, "COPY wrote search_text and PostgreSQL generated the tsvector");
+        (await MatchesAsync("filtered:*")).Should().Be(0, "the redaction mask is not searchable");
+        (await MatchesAsync("secret:*")).Should().Be(0, "nor what it hides");
+    }
+
+    [Fact]
     public async Task A_batch_that_half_exists_is_completed_without_duplicates_or_changes_to_stored_rows()
     {
         await using var database = await PostgresDatabase.CreateAsync(PostgresServer.Main, "copy_partial");

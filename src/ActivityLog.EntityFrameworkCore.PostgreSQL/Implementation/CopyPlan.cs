@@ -74,6 +74,12 @@ internal sealed class CopyPlan
         var columns = new List<CopyColumn>();
         foreach (var columnMapping in mappings[0].ColumnMappings)
         {
+            // A column PostgreSQL generates (the search tsvector) cannot be written, and needs not be.
+            if (Search.SearchModel.IsComputed(columnMapping.Property))
+            {
+                continue;
+            }
+
             var writer = columnMapping.TypeMapping.Converter is null
                 ? CopyColumn.Create(columnMapping.Property.Name, columnMapping.Column.StoreType)
                 : null;
@@ -148,6 +154,7 @@ internal sealed record CopyColumn(string Name, string StoreType, Func<NpgsqlBina
         nameof(StoredActivityLogEvent.Changes) => static r => r.Changes,
         nameof(StoredActivityLogEvent.Context) => static r => r.Context,
         nameof(StoredActivityLogEvent.Metadata) => static r => r.Metadata,
+        nameof(StoredActivityLogEvent.SearchText) => static r => r.SearchText,
         _ => null,
     };
 

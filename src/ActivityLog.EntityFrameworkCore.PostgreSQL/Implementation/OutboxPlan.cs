@@ -103,6 +103,12 @@ internal sealed class OutboxPlan
         var columns = new List<EventColumn>();
         foreach (var columnMapping in mappings[0].ColumnMappings)
         {
+            // The search columns are for the reader; a delivery needs neither.
+            if (Search.SearchModel.IsComputed(columnMapping.Property) || columnMapping.Property.Name == nameof(StoredActivityLogEvent.SearchText))
+            {
+                continue;
+            }
+
             // A value converter or a property this reader does not know: leave the outbox to EF Core rather than guess.
             if (columnMapping.TypeMapping.Converter is not null || EventColumn.Create(columnMapping.Property.Name, columnMapping.Column.Name) is not { } column)
             {

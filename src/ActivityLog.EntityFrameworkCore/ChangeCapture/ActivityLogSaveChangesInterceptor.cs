@@ -240,7 +240,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                 EnsureMapped(context, model);
                 var batch = new List<ActivityLogEvent>(taken);
                 await processor.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
-                state.UnitRows.AddRange(batch.ConvertAll(StoredActivityLogEvent.FromActivityLogEvent));
+                state.UnitRows.AddRange(batch.ConvertAll(e => StoredActivityLogEvent.FromActivityLogEvent(e, redactor.Mask)));
             }
             catch
             {
@@ -331,7 +331,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
             await processor.ProcessAsync(events, cancellationToken).ConfigureAwait(false);
             foreach (var activityEvent in events)
             {
-                state.Attached.Add(context.Add(StoredActivityLogEvent.FromActivityLogEvent(activityEvent)));
+                state.Attached.Add(context.Add(StoredActivityLogEvent.FromActivityLogEvent(activityEvent, redactor.Mask)));
                 AttachOutboxDeliveries(context, state, activityEvent);
             }
         }
@@ -390,7 +390,7 @@ internal sealed class ActivityLogSaveChangesInterceptor(
                 }
 
                 await processor.ProcessAsync(events, cancellationToken).ConfigureAwait(false);
-                state.DeferredRows = events.ConvertAll(StoredActivityLogEvent.FromActivityLogEvent);
+                state.DeferredRows = events.ConvertAll(e => StoredActivityLogEvent.FromActivityLogEvent(e, redactor.Mask));
             }
 
             if (state.DeferredRows.Count > 0)

@@ -16,14 +16,14 @@ namespace ActivityLog.EntityFrameworkCore.ChangeCapture;
 /// Hand-written because EF Core cannot run a second <c>SaveChanges</c> while the first one commits. The statement is
 /// generated from the model's mapping (table, schema, column names, and each column's type mapping with its value
 /// converter), so a renamed table or column is honoured on every provider.
-/// <para>Also inserts outbox delivery rows; properties whose value the database generates (their identity key) are left out.</para>
+/// <para>Also inserts outbox delivery rows; properties whose value the database generates (their identity key, the search <c>tsvector</c>) are left out.</para>
 /// </remarks>
 internal sealed class ActivityRowInserter(IEntityType eventType)
 {
     // Rows per statement: 100 rows of 16 columns stay far below every provider's parameter limit.
     private const int RowsPerStatement = 100;
 
-    private readonly IProperty[] _properties = [.. eventType.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.OnAdd)];
+    private readonly IProperty[] _properties = [.. eventType.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.OnAdd && !Search.SearchModel.IsComputed(p))];
     private string? _insertInto;
 
     public void Insert(DbContext context, IReadOnlyList<object> rows)

@@ -62,6 +62,7 @@ public static class ActivityLogModelBuilderExtensions
             var changes = entity.Property(e => e.Changes).HasColumnName("changes").IsRequired();
             var context = entity.Property(e => e.Context).HasColumnName("context");
             var metadata = entity.Property(e => e.Metadata).HasColumnName("metadata");
+            entity.Property(e => e.SearchText).HasColumnName("search_text");
             if (jsonType is not null)
             {
                 related.HasColumnType(jsonType);
@@ -87,6 +88,11 @@ public static class ActivityLogModelBuilderExtensions
             if (isNpgsql)
             {
                 retention.HasAnnotation("Npgsql:IndexMethod", "brin");
+            }
+
+            if (isNpgsql)
+            {
+                ActivityLog.EntityFrameworkCore.Search.SearchModel.MapTsVector(entity, t);
             }
 
             options.ConfigureEntity?.Invoke(entity);

@@ -6,7 +6,7 @@ namespace ActivityLog.EntityFrameworkCore;
 /// </summary>
 /// <remarks>
 /// Mapped into the host's own model by <see cref="Microsoft.EntityFrameworkCore.ActivityLogModelBuilderExtensions.AddActivityLog"/>. Convert with
-/// <see cref="ToActivityLogEvent"/> and <see cref="FromActivityLogEvent"/>; the JSON columns use the payload's shapes
+/// <see cref="ToActivityLogEvent"/> and <see cref="FromActivityLogEvent(ActivityLogEvent, string)"/>; the JSON columns use the payload's shapes
 /// (<see cref="Serialization.ActivityJsonParts"/>).
 /// </remarks>
 public sealed class StoredActivityLogEvent
@@ -59,13 +59,32 @@ public sealed class StoredActivityLogEvent
     /// <summary>Metadata as a JSON object, or <see langword="null"/>.</summary>
     public string? Metadata { get; set; }
 
-    /// <summary>Builds a row from an event that went through the pipeline.</summary>
+    /// <summary>
+    /// What the reader's <see cref="ActivityLogQuery.Search"/> looks in: the description, the actor's, resource's and
+    /// related resources' names and the string and number values of the changes, one per line, without values equal to
+    /// the redaction mask; <see langword="null"/> when there is none. Written with the row, never read back into an event.
+    /// </summary>
+    public string? SearchText { get; set; }
+
+    /// <summary>Builds a row from an event that went through the pipeline with the default redaction mask (<c>[FILTERED]</c>).</summary>
     /// <param name="activityEvent">The processed event (it has an id).</param>
     /// <returns>The row.</returns>
     /// <exception cref="ArgumentException">The event has no id: it was not processed.</exception>
-    public static StoredActivityLogEvent FromActivityLogEvent(ActivityLogEvent activityEvent)
+    public static StoredActivityLogEvent FromActivityLogEvent(ActivityLogEvent activityEvent) =>
+        FromActivityLogEvent(activityEvent, DefaultMask);
+
+    /// <summary>Builds a row from an event that went through the pipeline.</summary>
+    /// <param name="activityEvent">The processed event (it has an id).</param>
+    /// <param name="redactionMask">
+    /// The mask the pipeline wrote for sensitive values (<see cref="ActivityRedactionOptions.Mask"/>): change values equal
+    /// to it are left out of <see cref="SearchText"/>, so that searching for the mask does not find every redacted event.
+    /// </param>
+    /// <returns>The row.</returns>
+    /// <exception cref="ArgumentException">The event has no id: it was not processed.</exception>
+    public static StoredActivityLogEvent FromActivityLogEvent(ActivityLogEvent activityEvent, string redactionMask)
     {
         ArgumentNullException.ThrowIfNull(activityEvent);
+        ArgumentNullException.ThrowIfNull(redactionMask);
         if (activityEvent.Id == Guid.Empty)
         {
             throw new ArgumentException("The event has no id: store events only after the pipeline processed them.", nameof(activityEvent));
@@ -73,6 +92,7 @@ public sealed class StoredActivityLogEvent
 
         var actor = activityEvent.Actor;
         var resource = activityEvent.Resource;
+        string changes = Serialization.ActivityJsonParts.SerializeChanges(activityEvent.Changes);
         return new StoredActivityLogEvent
         {
             Id = activityEvent.Id,
@@ -89,9 +109,10 @@ public sealed class StoredActivityLogEvent
             ResourceId = resource?.Id,
             ResourceName = resource?.Name,
             RelatedResources = Serialization.ActivityJsonParts.SerializeResources(activityEvent.RelatedResources),
-            Changes = Serialization.ActivityJsonParts.SerializeChanges(activityEvent.Changes),
+            Changes = changes,
             Context = Serialization.ActivityJsonParts.SerializeContext(activityEvent.Context),
             Metadata = Serialization.ActivityJsonParts.SerializeMetadata(activityEvent.Metadata),
+            SearchText = Search.ActivitySearchText.Build(activityEvent, changes, redactionMask),
         };
     }
 
@@ -119,6 +140,9 @@ public sealed class StoredActivityLogEvent
             Metadata = Serialization.ActivityJsonParts.DeserializeMetadata(Metadata),
         };
     }
+
+    // The core's default, read from the options rather than copied, so the two cannot disagree.
+    private static readonly string DefaultMask = new ActivityRedactionOptions().Mask;
 
     private static DateTime TruncateToMicroseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMicrosecond), DateTimeKind.Utc);
 }

@@ -25,6 +25,9 @@ internal readonly struct ActivityLogContextLease<TContext> : IAsyncDisposable
 
     public TContext Context { get; }
 
+    /// <summary>The lease's DI scope, for the reader's own singletons (its declaration stays free of them).</summary>
+    public IServiceProvider Services => _scope.ServiceProvider;
+
     /// <exception cref="InvalidOperationException">Neither the context nor a factory for it is registered.</exception>
     public static ActivityLogContextLease<TContext> Open(IServiceScopeFactory scopes)
     {

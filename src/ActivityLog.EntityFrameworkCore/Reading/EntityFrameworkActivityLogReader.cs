@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ActivityLog.EntityFrameworkCore.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,8 @@ namespace ActivityLog.EntityFrameworkCore.Reading;
 
 /// <summary>
 /// <see cref="IActivityLogReader"/> over the host's <typeparamref name="TContext"/>: one context (from a fresh DI scope)
-/// per page, no tracking, keyset pagination on the model's <c>(account_id, occurred_at DESC, id DESC)</c> indexes.
+/// per page, no tracking, keyset pagination on the model's <c>(account_id, occurred_at DESC, id DESC)</c> indexes (read
+/// backwards for <see cref="ActivityLogOrder.OldestFirst"/>), search through the database's full-text index.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -36,8 +38,9 @@ internal sealed partial class EntityFrameworkActivityLogReader<TContext>(IServic
         var lease = ActivityLogContextLease<TContext>.Open(scopes);
         await using (lease.ConfigureAwait(false))
         {
+            var index = await SearchIndexAsync(plan, lease, cancellationToken).ConfigureAwait(false);
             // One row more than the page tells whether an older page exists, without a COUNT.
-            rows = await plan.Build(lease.Context, plan.Start).Take(pageSize + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
+            rows = await plan.Build(lease.Context, plan.Start, index).Take(pageSize + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
         }
 
         int count = Math.Min(rows.Count, pageSize);
@@ -47,7 +50,7 @@ internal sealed partial class EntityFrameworkActivityLogReader<TContext>(IServic
             events[i] = rows[i].ToActivityLogEvent();
         }
 
-        string? next = rows.Count > pageSize ? ActivityLogCursor.Encode(PositionOf(rows[pageSize - 1])) : null;
+        string? next = rows.Count > pageSize ? ActivityLogCursor.Encode(PositionOf(rows[pageSize - 1]), plan.Order) : null;
         return new ActivityLogPage(events, next);
     }
 
@@ -68,7 +71,8 @@ internal sealed partial class EntityFrameworkActivityLogReader<TContext>(IServic
             var lease = ActivityLogContextLease<TContext>.Open(scopes);
             await using (lease.ConfigureAwait(false))
             {
-                rows = await plan.Build(lease.Context, after).Take(batchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var index = await SearchIndexAsync(plan, lease, cancellationToken).ConfigureAwait(false);
+                rows = await plan.Build(lease.Context, after, index).Take(batchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var row in rows)
@@ -84,6 +88,11 @@ internal sealed partial class EntityFrameworkActivityLogReader<TContext>(IServic
             after = PositionOf(rows[^1]);
         }
     }
+
+    private static ValueTask<SearchIndexKind> SearchIndexAsync(ActivityLogReadPlan plan, ActivityLogContextLease<TContext> lease, CancellationToken cancellationToken) =>
+        plan.Search is { Words.Count: > 0 }
+            ? lease.Services.GetRequiredService<ActivityLogSearchIndex>().FindAsync(lease.Context, cancellationToken)
+            : ValueTask.FromResult(SearchIndexKind.None);
 
     // SQLite reads times back as unspecified-kind DateTime; the stored value is UTC either way.
     private static KeysetPosition PositionOf(StoredActivityLogEvent row) =>

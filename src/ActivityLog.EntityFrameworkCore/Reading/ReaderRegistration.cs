@@ -20,6 +20,7 @@ internal static class ReaderRegistration
         // TryAdd: the first store registered reads and purges; a second AddEntityFrameworkStore call changes nothing here.
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IActivityLogReader, EntityFrameworkActivityLogReader<TContext>>();
+        services.TryAddSingleton<Search.ActivityLogSearchIndex>();
         services.TryAddSingleton<IActivityLogRetention, EntityFrameworkActivityLogRetention<TContext>>();
         // The retention settings are validated with the other store options (StoreRegistration).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActivityLogRetentionService>());

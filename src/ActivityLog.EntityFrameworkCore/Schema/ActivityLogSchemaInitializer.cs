@@ -24,7 +24,7 @@ namespace ActivityLog.EntityFrameworkCore.Schema;
 /// </para>
 /// <para>
 /// It never alters an existing table (new columns of a later version need a migration); it adds indexes of the model
-/// that the table lacks. The table and its indexes are created in one transaction (DDL is transactional on SQLite and
+/// that the table lacks, and on SQLite the FTS5 search table (with its triggers) when it is missing. The table and its indexes are created in one transaction (DDL is transactional on SQLite and
 /// PostgreSQL). Two app instances starting together are fine: the one whose <c>CREATE</c> loses finds everything in
 /// place and succeeds.
 /// </para>
@@ -197,7 +197,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
         var missing = await MissingOperationsAsync(context, model, target, catalog, cancellationToken).ConfigureAwait(false);
         if (missing.Count == 0)
         {
-            return created;
+            return await EnsureSqliteSearchAsync(context, target, cancellationToken).ConfigureAwait(false) || created;
         }
 
         var commands = context.GetService<IMigrationsSqlGenerator>().Generate(missing, model);
@@ -219,7 +219,65 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
             }
         }
 
+        await EnsureSqliteSearchAsync(context, target, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// On SQLite, creates the search index (FTS5 table and triggers, <see cref="Search.ActivityLogSearchIndex.Fts5CreateSql"/>)
+    /// when it is missing: raw SQL, since EF Core's model has no virtual tables. PostgreSQL's index is part of the model.
+    /// </summary>
+    private static async Task<bool> EnsureSqliteSearchAsync(DbContext context, SchemaTarget target, CancellationToken cancellationToken)
+    {
+        var entity = context.Model.FindEntityType(typeof(StoredActivityLogEvent));
+        if (!SchemaCatalog.IsSqlite(target.Provider) || entity?.FindProperty(nameof(StoredActivityLogEvent.SearchText)) is not { } property ||
+            property.GetColumnName(StoreObjectIdentifier.Table(target.Table, entity.GetSchema())) is not { } column)
+        {
+            return false;
+        }
+
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (await Search.ActivityLogSearchIndex.Fts5ExistsAsync(connection, target.Table, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (string sql in Search.ActivityLogSearchIndex.Fts5CreateSql(context.GetService<ISqlGenerationHelper>(), target.Table, column))
+                {
+                    var command = connection.CreateCommand();
+                    await using (command.ConfigureAwait(false))
+                    {
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (DbException)
+        {
+            // Another instance may have created it first; then what we wanted is there.
+            if (!await Search.ActivityLogSearchIndex.Fts5ExistsAsync(connection, target.Table, cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
+
+            return false;
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ internal sealed class SchemaCatalog
         _ => null,
     };
 
+    /// <summary>Whether the provider is SQLite's (<c>context.Database.ProviderName</c>).</summary>
+    public static bool IsSqlite(string? providerName) => providerName == SqliteProvider;
+
     public Task<bool> TableExistsAsync(DbConnection connection, string table, string? schema, CancellationToken cancellationToken) =>
         ExistsAsync(connection, _tableSql, table, schema, cancellationToken);
 

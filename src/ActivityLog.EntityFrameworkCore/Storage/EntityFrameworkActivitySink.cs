@@ -1,6 +1,7 @@
 using ActivityLog.EntityFrameworkCore.Outbox;
 using ActivityLog.EntityFrameworkCore.Schema;
 using ActivityLog.Extensibility;
+using ActivityLog.Redaction;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,6 +57,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
     private readonly ILogger _logger;
     private readonly int _parallelBulkWrites;
     private readonly OutboxWriter _outbox;
+    private readonly string _mask;
 
     public EntityFrameworkActivitySink(
         IServiceScopeFactory scopes,
@@ -63,8 +65,11 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         IEnumerable<IActivityBulkWriter> bulkWriters,
         Microsoft.Extensions.Options.IOptions<ActivityLogStoreOptions> options,
         OutboxWriter outbox,
+        SensitiveFieldRedactor redactor,
         ILogger<EntityFrameworkActivitySink<TContext>> logger)
     {
+        ArgumentNullException.ThrowIfNull(redactor);
+        _mask = redactor.Mask;
         ArgumentNullException.ThrowIfNull(options);
         _parallelBulkWrites = options.Value.ParallelBulkWrites;
         _scopes = scopes;
@@ -90,7 +95,7 @@ internal sealed class EntityFrameworkActivitySink<TContext> : IActivitySink
         {
             try
             {
-                rows[i] = StoredActivityLogEvent.FromActivityLogEvent(batch[i]);
+                rows[i] = StoredActivityLogEvent.FromActivityLogEvent(batch[i], _mask);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

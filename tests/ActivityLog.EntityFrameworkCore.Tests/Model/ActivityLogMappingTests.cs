@@ -22,9 +22,14 @@ public sealed class ActivityLogMappingTests
         entity.GetTableName().Should().Be("audit_events");
         entity.GetSchema().Should().Be("audit");
         entity.FindPrimaryKey()!.GetName().Should().Be("pk_audit_events");
-        entity.GetIndexes().Select(i => i.GetDatabaseName()).Should().BeEquivalentTo(
+        string[] indexes =
+        [
             "ix_audit_events_account_time", "ix_audit_events_account_actor", "ix_audit_events_account_resource",
-            "ix_audit_events_account_name", "ix_audit_events_occurred_at");
+            "ix_audit_events_account_name", "ix_audit_events_occurred_at",
+        ];
+        // PostgreSQL's search index (GIN over the generated tsvector) is part of the model; SQLite's FTS5 table is not.
+        entity.GetIndexes().Select(i => i.GetDatabaseName()).Should().BeEquivalentTo(
+            provider == DatabaseProvider.PostgreSql ? [.. indexes, "ix_audit_events_search"] : indexes);
 
         await context.Database.EnsureCreatedAsync();
         context.Add(StoredActivityLogEvent.FromActivityLogEvent(SampleEvent()));

@@ -99,7 +99,7 @@ public sealed class ReaderQueryValidationTests
             Tamper(cursor, 5),                              // one character of the time changed
             Tamper(cursor, 20),                             // one character of the id changed
             Tamper(cursor, cursor.Length - 1),              // the last character changed
-            WithVersion(cursor, 2),                         // a future version, with a valid checksum
+            WithVersion(cursor, 3),                         // a future version, with a valid checksum
         };
 
         foreach (string tampered in bad.Where(c => c != cursor))
@@ -134,9 +134,12 @@ public sealed class ReaderQueryValidationTests
 
         foreach (var position in positions)
         {
-            string cursor = ActivityLogCursor.Encode(position);
-            cursor.Should().MatchRegex("^[A-Za-z0-9_-]+$", "a cursor travels in URLs unescaped");
-            ActivityLogCursor.Decode(cursor).Should().Be(position);
+            foreach (var order in Enum.GetValues<ActivityLogOrder>())
+            {
+                string cursor = ActivityLogCursor.Encode(position, order);
+                cursor.Should().MatchRegex("^[A-Za-z0-9_-]+$", "a cursor travels in URLs unescaped");
+                ActivityLogCursor.Decode(cursor).Should().Be((position, order));
+            }
         }
     }
 
@@ -151,8 +154,8 @@ public sealed class ReaderQueryValidationTests
     {
         var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(cursor);
         bytes[0] = version;
-        var hash = System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, 25));
-        hash.AsSpan(0, 4).CopyTo(bytes.AsSpan(25));
+        var hash = System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 4));
+        hash.AsSpan(0, 4).CopyTo(bytes.AsSpan(bytes.Length - 4));
         return System.Buffers.Text.Base64Url.EncodeToString(bytes);
     }
 }

@@ -39,7 +39,12 @@ public sealed class CreateSchemaOnStartTests
         (await database.ExistsAsync()).Should().BeTrue();
         (await DatabaseCatalog.TablesAsync(provider, database.ConnectionString)).Should().Equal(Qualified(provider, "activity_events"), Qualified(provider, "activity_quarantine"));
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_events"))
-            .Should().Contain(DefaultIndexes).And.HaveCount(DefaultIndexes.Length + 1, "the five indexes of the model plus the primary key's");
+            .Should().Contain(DefaultIndexes).And.HaveCount(DefaultIndexes.Length + (provider == DatabaseProvider.Sqlite ? 1 : 2),
+                "the five indexes of the model plus the primary key's, and on PostgreSQL the search index (GIN)");
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            (await DatabaseCatalog.VirtualTablesAsync(database.ConnectionString)).Should().Equal(["activity_events_search"], "SQLite's search index is an FTS5 table");
+        }
         (await DatabaseCatalog.IndexesAsync(provider, database.ConnectionString, "activity_quarantine"))
             .Should().Contain(["ix_activity_quarantine_quarantined_at", "ux_activity_quarantine_event_sink"], "the quarantine table comes with its indexes");
         (await DatabaseCatalog.ScalarAsync(provider, database.ConnectionString, "SELECT count(*) FROM activity_events WHERE name = 'activity_log.user.created'"))

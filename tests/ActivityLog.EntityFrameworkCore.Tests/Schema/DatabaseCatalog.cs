@@ -15,11 +15,23 @@ internal static class DatabaseCatalog
         ? new SqliteConnection(connectionString)
         : new NpgsqlConnection(connectionString);
 
-    /// <summary>The user tables as <c>schema.table</c> (just <c>table</c> on SQLite), sorted.</summary>
+    /// <summary>
+    /// The user tables as <c>schema.table</c> (just <c>table</c> on SQLite), sorted; on SQLite without virtual tables
+    /// (the FTS5 search index) and their shadow tables, which <see cref="VirtualTablesAsync"/> lists.
+    /// </summary>
     public static Task<List<string>> TablesAsync(DatabaseProvider provider, string connectionString) =>
         ListAsync(provider, connectionString, provider == DatabaseProvider.Sqlite
-            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ? """
+              SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND NOT EXISTS (
+                  SELECT 1 FROM sqlite_master v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%'
+                  AND (m.name = v.name OR m.name LIKE v.name || '\_%' ESCAPE '\'))
+              ORDER BY m.name
+              """
             : "SELECT schemaname || '.' || tablename FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+
+    /// <summary>The virtual tables (SQLite), sorted.</summary>
+    public static Task<List<string>> VirtualTablesAsync(string connectionString) =>
+        ListAsync(DatabaseProvider.Sqlite, connectionString, "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name");
 
     /// <summary>The indexes of one table, primary key included, sorted by name.</summary>
     public static Task<List<string>> IndexesAsync(DatabaseProvider provider, string connectionString, string table) =>
