@@ -36,6 +36,7 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
         cookie.Cookie.Name = "activitylog-sample";
     });
 builder.Services.AddAuthorization();
+builder.Services.AddSingleton<SampleActivities.StreamStore>();   // the "app database" behind the stream settings form
 builder.Services.AddAntiforgery();   // the sample's forms and the Settings → Webhooks page check antiforgery tokens
 
 var app = builder.Build();
@@ -50,7 +51,11 @@ app.MapSampleActivities();
 app.MapWebhookDemo();
 
 // The Activity Log page (and its JSON API and export), for signed-in users, each seeing their own account only.
-app.MapActivityLog("/settings/activity-log", page => page.PageSize = sample.ActivityLogPageSize);
+app.MapActivityLog("/settings/activity-log", page =>
+{
+    page.PageSize = sample.ActivityLogPageSize;
+    page.RecordViews = sample.RecordActivityLogViews;   // "John Doe viewed the activity log." in the log itself
+});
 
 // Settings → Webhooks (and its JSON API under /settings/webhooks/api), with the same scoping: each account sees its own.
 app.MapActivityLogWebhooks("/settings/webhooks");

@@ -12,6 +12,8 @@ internal static class SampleActivities
 {
     public static void MapSampleActivities(this IEndpointRouteBuilder app)
     {
+        // Resolved from the container rather than static: every host (each test's) keeps its own streams.
+        _ = app.ServiceProvider.GetRequiredService<StreamStore>();
         app.MapGet("/", (HttpContext http, IAntiforgery antiforgery, string? recorded) => HomePage(http, antiforgery, recorded));
 
         var actions = app.MapGroup("").RequireAuthorization();
@@ -61,6 +63,55 @@ internal static class SampleActivities
             RecordProfileUpdated(recorder, user, Required(name, user.Name));
             return Recorded("profile-updated");
         });
+
+        actions.MapPost("/streams", (HttpContext http, IActivityRecorder recorder, [FromForm] string? retention, [FromForm] string? tags) =>
+            UpdateStream(http, recorder, retention, tags));
+    }
+
+    /// <summary>
+    /// The "Transactional" sending stream's settings per account: the sample's stand-in for the app's own database,
+    /// so that each change records its real before and after (the Activity Log page rebuilds the stream's state at
+    /// any time from these changes, on its history page).
+    /// </summary>
+    internal sealed class StreamStore
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, StreamSettings> Streams { get; } = new(StringComparer.Ordinal);
+    }
+
+    internal sealed record StreamSettings(int RetentionDays, string[] Tags);
+
+    private static IResult UpdateStream(HttpContext http, IActivityRecorder recorder, string? retention, string? tags)
+    {
+        var user = DemoUsers.Current(http.User);
+        if (user is null)
+        {
+            return Results.Forbid();
+        }
+
+        int days = int.TryParse(retention, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int d) && d is > 0 and <= 3650 ? d : 30;
+        string[] tagList = (tags ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var next = new StreamSettings(days, tagList);
+        StreamSettings? previous = null;
+        http.RequestServices.GetRequiredService<StreamStore>().Streams.AddOrUpdate(user.AccountId, next, (_, old) => { previous = old; return next; });
+        var stream = new ActivityResource("sending_stream", "ss_transactional", "Transactional");
+        if (previous is null)
+        {
+            recorder.Record("activity_log.sending_stream.created", resource: stream, changes:
+            [
+                ActivityChange.Of("retention_days", null, days),
+                ActivityChange.Of("settings", null, new Dictionary<string, object?> { ["tags"] = tagList }),
+            ]);
+        }
+        else
+        {
+            recorder.Record("activity_log.sending_stream.updated", resource: stream, changes:
+            [
+                ActivityChange.Of("retention_days", previous.RetentionDays, days),
+                ActivityChange.Of("settings", new Dictionary<string, object?> { ["tags"] = previous.Tags }, new Dictionary<string, object?> { ["tags"] = tagList }),
+            ]);
+        }
+
+        return Recorded("stream-updated");
     }
 
     private static void RecordWebhookRemoved(IActivityRecorder recorder) =>
@@ -115,6 +166,8 @@ internal static class SampleActivities
         Action("Remove the webhook Logging from Transactional", "/webhooks/remove", "remove-webhook", "", "Remove webhook");
         Action("Update your profile (the name change is filtered)", "/profile", "update-profile",
             Input("profile-name", "name", "Name", user.Name + " Jr."), "Update profile");
+        Action("Change the Transactional stream's settings (its history rebuilds each state)", "/streams", "update-stream",
+            Input("stream-retention", "retention", "Retention (days)", "30") + " " + Input("stream-tags", "tags", "Tags (comma-separated)", "billing"), "Save settings");
         body.Append("<p>A failed sign-in is recorded too: signed out, try \"Sign in with GitHub\" on the sign-in page.</p>");
         return Html.Page(http, antiforgery, "ActivityLog sample", body.ToString());
     }

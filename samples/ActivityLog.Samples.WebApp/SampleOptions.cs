@@ -10,4 +10,7 @@ internal sealed class SampleOptions
 
     /// <summary>How many events one page of the Activity Log shows before "Load more".</summary>
     public int ActivityLogPageSize { get; set; } = 50;
+
+    /// <summary>Whether looking at the Activity Log is recorded in it ("John Doe viewed the activity log.").</summary>
+    public bool RecordActivityLogViews { get; set; } = true;
 }

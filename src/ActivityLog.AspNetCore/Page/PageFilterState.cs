@@ -117,7 +117,8 @@ internal sealed record PageFilterState(
         else if (!DateTime.TryParseExact(value, formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out local))
         {
             // An instant with an offset (2026-12-01T09:30:00Z) is taken as written.
-            return DateTimeOffset.TryParseExact(value, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
+            string[] instants = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
+            return DateTimeOffset.TryParseExact(value, instants, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
                 ? instant.ToUniversalTime()
                 : throw new ArgumentException($"The filter '{field}' must be a day (2026-12-01) or a local time (2026-12-01T09:30).", field);
         }

@@ -34,7 +34,8 @@ internal static class PageLayout
         button,.button{font:inherit;padding:.4rem .9rem;border:1px solid var(--line);border-radius:6px;background:var(--panel);color:var(--fg);text-decoration:none;cursor:pointer;display:inline-block}
         table{border-collapse:collapse;width:100%}
         th,td{text-align:left;padding:.6rem .75rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
-        th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
+        thead th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
+        tbody th{font-weight:600}
         td.date{white-space:nowrap;color:var(--muted)}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
         dt{color:var(--muted)}

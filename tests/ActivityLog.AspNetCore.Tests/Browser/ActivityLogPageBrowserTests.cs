@@ -68,16 +68,17 @@ public sealed class ActivityLogPageBrowserTests(ChromiumFixture chromium)
         await browser.FilterAsync(eventName: "activity_log.sandbox.deleted");
         (await browser.SentencesAsync()).Should().Equal("John Doe deleted a sandbox QA.");
 
-        await browser.FilterAsync(resource: "webhook:wh_logging");
+        await browser.FilterAsync(resourceType: "webhook", resourceName: "logg");
         (await browser.SentencesAsync()).Should().Equal("John Doe removed the webhook Logging from Transactional.");
 
-        await browser.FilterAsync(resource: "field");
+        await browser.FilterAsync(resourceType: "field");
         (await browser.SentencesAsync()).Should().Equal("John Doe created the field First Name.");
 
-        await browser.FilterAsync(actor: "user:1");
+        await browser.FilterAsync(actorName: "John Doe");
         (await browser.SentencesAsync()).Should().Equal(SampleBrowser.SeedSentencesNewestFirst.Take(6));
+        browser.Page.Url.Should().Contain("actor=user%3A1");
 
-        await browser.FilterAsync(eventName: "activity_log.domain.deleted");
+        await browser.FilterAsync(resourceType: "domain", eventName: "activity_log.sandbox.deleted");
         await Expect(browser.Page.Locator("#activity-log tr.activity")).ToHaveCountAsync(0);
         await Expect(browser.Page.Locator("#activity-log-empty")).ToBeVisibleAsync();
 

@@ -18,6 +18,7 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
 {
     private readonly int _pageSize;
     private readonly Uri? _webhookReceiver;
+    private readonly bool _recordViews;
 
     /// <param name="pageSize">The Activity Log page's page size.</param>
     /// <param name="webhooks">
@@ -25,9 +26,14 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
     /// starts (the webhook options are read at start, before Kestrel binds), so this mode binds a port found free
     /// just before; otherwise the sample binds port 0 and the demo is off.
     /// </param>
-    public SampleAppFactory(int pageSize = 50, bool webhooks = false)
+    /// <param name="recordViews">
+    /// Whether looking at the log is recorded in it (the sample's default). Off unless a test is about it: a test that
+    /// asserts the exact rows would otherwise also see its own earlier page views, as many as were flushed by then.
+    /// </param>
+    public SampleAppFactory(int pageSize = 50, bool webhooks = false, bool recordViews = false)
     {
         _pageSize = pageSize;
+        _recordViews = recordViews;
         DatabasePath = Path.Combine(Path.GetTempPath(), $"activitylog-websample-{Guid.NewGuid():N}.db");
         int port = webhooks ? FreeLoopbackPort() : 0;
         _webhookReceiver = webhooks ? new Uri($"http://127.0.0.1:{port}/webhooks/receiver") : null;
@@ -56,6 +62,7 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("ConnectionStrings:ActivityLog", $"Data Source={DatabasePath}");
         builder.UseSetting("Sample:ActivityLogPageSize", _pageSize.ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Sample:RecordActivityLogViews", _recordViews ? "true" : "false");
         builder.UseSetting("Sample:Webhooks:Enabled", _webhookReceiver is null ? "false" : "true");
         builder.UseSetting("Sample:Webhooks:ReceiverUrl", _webhookReceiver?.ToString() ?? "");
     }

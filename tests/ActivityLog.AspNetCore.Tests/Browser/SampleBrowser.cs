@@ -132,16 +132,36 @@ public sealed class SampleBrowser : IAsyncDisposable
     public async Task<IReadOnlyList<string>> SentencesAsync() =>
         [.. (await Page.Locator("#activity-log tr.activity td.description").AllInnerTextsAsync()).Select(s => s.Trim())];
 
-    /// <summary>Submits the page's filter form with these values (the other inputs cleared).</summary>
-    public async Task FilterAsync(string? actor = null, string? resource = null, string? eventName = null)
+    /// <summary>
+    /// Submits the page's filter form with these values, the others reset: the free text, a date range preset
+    /// (<c>24h</c>, <c>7d</c>, <c>30d</c>), an actor chosen by its name in the list, a resource type, a resource name
+    /// and an event type (a name or <c>prefix.*</c> from the list).
+    /// </summary>
+    public async Task FilterAsync(
+        string? search = null, string? range = null, string? actorName = null, string? resourceType = null, string? resourceName = null, string? eventName = null)
     {
         var form = Page.Locator("#activity-log-filters");
-        await form.Locator("[name=actor]").FillAsync(actor ?? "");
-        await form.Locator("[name=resource]").FillAsync(resource ?? "");
-        await form.Locator("[name=event]").FillAsync(eventName ?? "");
+        await form.Locator("[name=q]").FillAsync(search ?? "");
+        await form.Locator("select[name=range]").SelectOptionAsync(range ?? "");
+        if (actorName is null)
+        {
+            await form.Locator("select[name=actor]").SelectOptionAsync("");
+        }
+        else
+        {
+            await form.Locator("select[name=actor]").SelectOptionAsync(new SelectOptionValue { Label = actorName });
+        }
+
+        await form.Locator("select[name=resource_type]").SelectOptionAsync(resourceType ?? "");
+        await form.Locator("[name=resource_name]").FillAsync(resourceName ?? "");
+        await form.Locator("select[name=event]").SelectOptionAsync(eventName ?? "");
         await ClickAndWaitForNextDocumentAsync(form.Locator("[type=submit]").First);
         await Expect(Page.Locator("#activity-log, #activity-log-empty").First).ToBeVisibleAsync();
     }
+
+    /// <summary>Changes the Transactional stream's settings on the home page (its history then has one more state).</summary>
+    public Task UpdateStreamAsync(int retentionDays, string tags) =>
+        RecordAsync("update-stream", "stream-updated", ("#stream-retention", retentionDays.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("#stream-tags", tags));
 
     /// <summary>
     /// Clicks "Load more" and returns the rows it added. Without JavaScript the link opens the next page (its rows are

@@ -19,11 +19,13 @@ public sealed class PageTests
         response.Content.Headers.ContentType!.ToString().Should().Be("text/html; charset=utf-8");
         var page = new PageDocument(await response.Content.ReadAsStringAsync());
 
-        page.Html.Should().Contain("<table id=\"activity-log\">")
+        page.Html.Should().Contain("<table id=\"activity-log\" class=\"rows\">")
             .And.Contain("<th scope=\"col\">Actor</th><th scope=\"col\">Description</th><th scope=\"col\">Resource</th><th scope=\"col\">Date</th>")
-            .And.Contain("<form id=\"activity-log-filters\" method=\"get\">")
-            .And.Contain("name=\"actor\"").And.Contain("name=\"resource\"").And.Contain("name=\"event\"")
-            .And.Contain("placeholder=\"user:783\"").And.Contain("<button type=\"submit\">");
+            .And.Contain("<form id=\"activity-log-filters\" method=\"get\" role=\"search\"")
+            .And.Contain("name=\"q\"").And.Contain("name=\"range\"").And.Contain("<select id=\"filter-actor\" name=\"actor\">")
+            .And.Contain("name=\"resource_type\"").And.Contain("name=\"resource_name\"").And.Contain("<select id=\"filter-event\" name=\"event\">")
+            .And.Contain("<option value=\"user:783\">John Doe</option>").And.Contain("<button type=\"submit\">");
+        page.Rows.Should().OnlyContain(r => r.DetailsHref.StartsWith("/settings/activity-log/events/", StringComparison.Ordinal));
         page.IsEmptyState.Should().BeFalse();
         page.LoadMoreHref.Should().BeNull("everything fits on the first page");
         page.Rows.Select(r => r.Description).Should().Equal(
@@ -133,7 +135,7 @@ public sealed class PageTests
             pages++;
             if (page.LoadMoreHref is { } href)
             {
-                href.Should().StartWith("?cursor=").And.Contain("event=activity_log.domain.").And.Contain("actor=user%3A783");
+                href.Should().StartWith("?").And.Contain("cursor=").And.Contain("event=activity_log.domain.").And.Contain("actor=user%3A783");
                 url = Page + href;
             }
             else

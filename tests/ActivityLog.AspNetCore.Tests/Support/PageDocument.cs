@@ -18,7 +18,9 @@ internal sealed partial class PageDocument(string html)
         Decode(m.Groups["resource"].Value),
         m.Groups["datetime"].Value,
         Decode(m.Groups["date"].Value),
-        m.Groups["rawResource"].Value)).ToList();
+        m.Groups["rawResource"].Value,
+        WebUtility.HtmlDecode(m.Groups["details"].Value),
+        m.Groups["history"].Success ? WebUtility.HtmlDecode(m.Groups["history"].Value) : null)).ToList();
 
     /// <summary>The load-more link's href, decoded, or <see langword="null"/>.</summary>
     public string? LoadMoreHref => LoadMorePattern().Match(Html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups["href"].Value) : null;
@@ -31,17 +33,19 @@ internal sealed partial class PageDocument(string html)
 
     private static string Decode(string value) => WebUtility.HtmlDecode(value);
 
-    [GeneratedRegex("""<tr class="activity"[^>]*><td class="actor"[^>]*>(?<actor>[^<]*)</td><td class="description">(?<description>[^<]*)</td><td class="resource"[^>]*>(?<rawResource>(?<resource>[^<]*))</td><td class="date"><time datetime="(?<datetime>[^"]+)">(?<date>[^<]*)</time></td></tr>""")]
+    // The description links to the event's details and a resource with a type and id to its history.
+    [GeneratedRegex("""<tr class="activity"[^>]*><td class="actor"[^>]*>(?<actor>[^<]*)</td><td class="description"[^>]*><a href="(?<details>[^"]*)">(?<description>[^<]*)</a></td><td class="resource"[^>]*>(?:<a href="(?<history>[^"]*)">)?(?<rawResource>(?<resource>[^<]*))(?:</a>)?</td><td class="date"[^>]*><time datetime="(?<datetime>[^"]+)">(?<date>[^<]*)</time></td></tr>""")]
     private static partial Regex RowPattern();
 
-    [GeneratedRegex("""<a id="load-more" href="(?<href>[^"]*)">Load more</a>""")]
+    [GeneratedRegex("""<a href="(?<href>[^"]*)" id="load-more"[^>]*>Load more</a>""")]
     private static partial Regex LoadMorePattern();
 
-    [GeneratedRegex("""<p id="activity-log-error" role="alert">(?<text>[^<]*)</p>""")]
+    [GeneratedRegex("""<p id="activity-log-error" class="error" role="alert">(?<text>[^<]*)</p>""")]
     private static partial Regex ErrorPattern();
 
     [GeneratedRegex("""<script nonce="(?<nonce>[^"]+)">""")]
     private static partial Regex NoncePattern();
 }
 
-internal sealed record PageRow(string Actor, string Description, string Resource, string DateTime, string DateText, string RawResource);
+internal sealed record PageRow(
+    string Actor, string Description, string Resource, string DateTime, string DateText, string RawResource, string DetailsHref, string? HistoryHref);

@@ -85,8 +85,9 @@ public sealed class ActivityResourceState
         {
             ResourceType = resourceType,
             ResourceId = resourceId,
-            // To is exclusive: one tick later includes an event at exactly `at` (stores keep microseconds at most).
-            To = at.AddTicks(1),
+            // To is exclusive, and stores keep microseconds (PostgreSQL rounds a finer bound to them): the microsecond
+            // after `at`, cut to whole microseconds, includes an event at exactly `at` and nothing later.
+            To = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero).AddTicks(TimeSpan.TicksPerMicrosecond),
             Order = ActivityLogOrder.OldestFirst,
         };
     }
