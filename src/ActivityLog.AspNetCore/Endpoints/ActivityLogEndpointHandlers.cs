@@ -8,6 +8,7 @@ using ActivityLog.AspNetCore.Page;
 using ActivityLog.Formatting;
 using ActivityLog.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,11 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
     private readonly ActivityJsonFields _jsonFields = options.JsonFields | ActivityJsonFields.Id;
 
     private readonly ViewRecorder _views = new(options);
+
+    // The filter choices cost a scan of the account's index entries (a GROUP BY per list); the page reuses them for a
+    // short while, so a new actor appears in the list within FacetLifetime. Bounded by entries, one per account.
+    private static readonly TimeSpan FacetLifetime = TimeSpan.FromSeconds(30);
+    private readonly MemoryCache _facets = new(new MemoryCacheOptions { SizeLimit = 1_000 });
 
     // The same encoder as the webhook payload, so the API and the exports escape text exactly as deliveries do.
     private readonly JsonWriterOptions _writerOptions = new()
@@ -252,19 +258,28 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
     }
 
     /// <summary>
-    /// The account's filter choices, or <see langword="null"/> when the reader lists none (the page then offers typed
-    /// filters). Never fails the page: a failed lookup is logged and the typed filters are shown.
+    /// The account's filter choices (cached for <see cref="FacetLifetime"/>), or <see langword="null"/> when the reader
+    /// lists none (the page then offers typed filters).
     /// </summary>
-    private static async Task<ActivityLogFacets?> FacetsAsync(Caller caller, CancellationToken cancellationToken)
+    private async Task<ActivityLogFacets?> FacetsAsync(Caller caller, CancellationToken cancellationToken)
     {
+        if (_facets.TryGetValue(caller.AccountId, out ActivityLogFacets? cached))
+        {
+            return cached;
+        }
+
+        ActivityLogFacets? facets;
         try
         {
-            return await caller.Reader.ReadFacetsAsync(caller.AccountId, ActivityLogFacets.DefaultLimit, cancellationToken).ConfigureAwait(false);
+            facets = await caller.Reader.ReadFacetsAsync(caller.AccountId, ActivityLogFacets.DefaultLimit, cancellationToken).ConfigureAwait(false);
         }
         catch (NotSupportedException)
         {
-            return null;
+            facets = null;
         }
+
+        _facets.Set(caller.AccountId, facets, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = FacetLifetime });
+        return facets;
     }
 
     /// <summary>The API's and export's filters as a viewing event records them (the cursor and page size left out).</summary>
@@ -285,7 +300,11 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
     /// <summary>The page's path as the browser sees it (the group's pattern under the request's path base).</summary>
     private string BasePath(HttpContext context) => context.Request.PathBase.Add(new PathString("/" + pattern.Trim('/'))).Value!;
 
-    public void Dispose() => _views.Dispose();
+    public void Dispose()
+    {
+        _views.Dispose();
+        _facets.Dispose();
+    }
 
     private static Task BadRequestAsync(HttpContext context, ArgumentException exception) =>
         TypedResults.Problem(
