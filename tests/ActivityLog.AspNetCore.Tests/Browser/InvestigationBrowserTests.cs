@@ -76,6 +76,12 @@ public sealed class InvestigationBrowserTests(ChromiumFixture chromium)
         await Expect(browser.Page.Locator("#activity-log-empty")).ToBeVisibleAsync();
         await Expect(browser.Page.Locator("#custom-range")).ToBeVisibleAsync();
         await AxeAsync(browser, "empty custom range");
+
+        // A filter the viewer got wrong: 400, the field named in an alert, the form still there to correct it.
+        var bad = await browser.Page.GotoAsync(SampleBrowser.ActivityLogPath + "?range=week");
+        bad!.Status.Should().Be(400);
+        await Expect(browser.Page.Locator("#activity-log-error")).ToContainTextAsync("'range'");
+        await AxeAsync(browser, "error");
     }
 
     [Fact]
