@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ActivityLog.Benchmarks;
 
@@ -36,13 +35,13 @@ public class ReaderBenchmarks
 {
     public const string DatabaseName = "activitylog_bench_reader";
 
-    private const string SeedMarker = "reader-v1: 1000000 events, 100 accounts, acct-000 holds 100000";
+    private const string SeedMarker = "reader-v2: 1000000 events over 90 days, 100 accounts, acct-000 holds 100000, 200 actors each, search text, order ord-1 with 1000 updates";
     private const int EventCount = 1_000_000;
     private const int AccountCount = 100;
-    private const string LargeAccount = "acct-000";
+    private const string LargeAccount = BenchmarkDatabase.LargeAccount;
     private const int PageSize = 50;
     private const int TargetPage = 1000;
-    private const string Columns =
+    internal const string Columns =
         "id, account_id, name, description, occurred_at, actor_type, actor_id, actor_id_is_number, actor_name, " +
         "resource_type, resource_id, resource_name, related_resources, changes, context, metadata";
 
@@ -124,7 +123,7 @@ public class ReaderBenchmarks
         return await ReadRowsAsync(command);
     }
 
-    private static async Task<List<StoredActivityLogEvent>> ReadRowsAsync(NpgsqlCommand command)
+    internal static async Task<List<StoredActivityLogEvent>> ReadRowsAsync(NpgsqlCommand command)
     {
         var rows = new List<StoredActivityLogEvent>(PageSize);
         await using var reader = await command.ExecuteReaderAsync();
@@ -264,126 +263,10 @@ public class ReaderBenchmarks
     }
 
     /// <summary>Creates and seeds the benchmark database unless the marker says it is already there.</summary>
-    private static async Task<string> EnsureSeededAsync()
-    {
-        string admin = PostgresServer.Main.ConnectionString;
-        string connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = DatabaseName, Pooling = true }.ConnectionString;
-        await using (var adminConnection = new NpgsqlConnection(admin))
-        {
-            await adminConnection.OpenAsync();
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", adminConnection)
-            {
-                Parameters = { new NpgsqlParameter<string> { TypedValue = DatabaseName } },
-            };
-            if (await exists.ExecuteScalarAsync() is not null)
-            {
-                // Unpooled: a pooled connection would outlive the DROP below and fail the next command.
-                string unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-                if (await ReadMarkerAsync(unpooled) == SeedMarker)
-                {
-                    Console.WriteLine($"// {DatabaseName} is already seeded ({SeedMarker}).");
-                    return connectionString;
-                }
+    internal static Task<string> EnsureSeededAsync() =>
+        BenchmarkDatabase.EnsureSeededAsync(DatabaseName, SeedMarker, AccountOf, EventCount);
 
-                await using var drop = new NpgsqlCommand($"DROP DATABASE {DatabaseName} WITH (FORCE)", adminConnection);
-                await drop.ExecuteNonQueryAsync();
-            }
-
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", adminConnection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var started = DateTime.UtcNow;
-        var options = new DbContextOptionsBuilder<ActivityLogDbContext>().UseNpgsql(connectionString).Options;
-        await using (var context = new ActivityLogDbContext(options))
-        {
-            await context.Database.EnsureCreatedAsync();
-        }
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await CopyEventsAsync(connection);
-        await using (var analyze = new NpgsqlCommand("ANALYZE activity_events", connection))
-        {
-            await analyze.ExecuteNonQueryAsync();
-        }
-
-        await using (var table = new NpgsqlCommand("CREATE TABLE bench_seed (marker text NOT NULL)", connection))
-        {
-            await table.ExecuteNonQueryAsync();
-        }
-
-        await using (var marker = new NpgsqlCommand("INSERT INTO bench_seed VALUES ($1)", connection))
-        {
-            marker.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SeedMarker });
-            await marker.ExecuteNonQueryAsync();
-        }
-
-        Console.WriteLine($"// Seeded {DatabaseName} in {DateTime.UtcNow - started}.");
-        return connectionString;
-    }
-
-    private static async Task<string?> ReadMarkerAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT marker FROM bench_seed WHERE to_regclass('activity_events') IS NOT NULL", connection);
-        try
-        {
-            return await command.ExecuteScalarAsync() as string;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return null; // a seed that stopped half way: no marker yet
-        }
-    }
-
-    /// <summary>
-    /// Audit-shaped rows by binary COPY: one event every 30 s over about a year, every tenth in the large account and
-    /// the rest spread over 99 others; a small jsonb change set, a context on half of them.
-    /// </summary>
-    private static async Task CopyEventsAsync(NpgsqlConnection connection)
-    {
-        string[] names = ["activity_log.user.updated", "activity_log.user.created", "activity_log.domain.created", "activity_log.webhook.deleted", "activity_log.user.login_attempted"];
-        string[] resources = ["user", "domain", "webhook", "sandbox", "field"];
-        var random = new Random(20261125);
-        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        const string Changes = """{"name": {"to": "[FILTERED]", "from": "[FILTERED]"}}""";
-
-        await using var writer = await connection.BeginBinaryImportAsync($"COPY activity_events ({Columns}) FROM STDIN (FORMAT BINARY)");
-        for (int i = 0; i < EventCount; i++)
-        {
-            var at = start.AddSeconds(30L * i);
-            string account = i % 10 == 0 ? LargeAccount : $"acct-{1 + random.Next(AccountCount - 1):000}";
-            int user = random.Next(1, 500);
-            int kind = random.Next(names.Length);
-            await writer.StartRowAsync();
-            await writer.WriteAsync(Guid.CreateVersion7(at), NpgsqlDbType.Uuid);
-            await writer.WriteAsync(account, NpgsqlDbType.Varchar);
-            await writer.WriteAsync(names[kind], NpgsqlDbType.Varchar);
-            await writer.WriteAsync("updated the user profile", NpgsqlDbType.Text);
-            await writer.WriteAsync(at.UtcDateTime, NpgsqlDbType.TimestampTz);
-            await writer.WriteAsync("user", NpgsqlDbType.Varchar);
-            await writer.WriteAsync(user.ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType.Varchar);
-            await writer.WriteAsync(true, NpgsqlDbType.Boolean);
-            await writer.WriteAsync($"User {user}", NpgsqlDbType.Varchar);
-            await writer.WriteAsync(resources[kind], NpgsqlDbType.Varchar);
-            await writer.WriteAsync(random.Next(1, 10_000).ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType.Varchar);
-            await writer.WriteAsync($"Resource {i % 1000}", NpgsqlDbType.Varchar);
-            await writer.WriteNullAsync();
-            await writer.WriteAsync(Changes, NpgsqlDbType.Jsonb);
-            if (i % 2 == 0)
-            {
-                await writer.WriteAsync($$"""{"ip_address": "10.0.{{i % 256}}.{{user % 256}}", "auth_method": "password"}""", NpgsqlDbType.Jsonb);
-            }
-            else
-            {
-                await writer.WriteNullAsync();
-            }
-
-            await writer.WriteNullAsync();
-        }
-
-        await writer.CompleteAsync();
-    }
+    /// <summary>Every tenth event in the large account, the rest spread over the 99 others.</summary>
+    private static string AccountOf(int i) =>
+        i % 10 == 0 ? LargeAccount : $"acct-{1 + (int)(((uint)i * 2654435761u) % (AccountCount - 1)):000}";
 }
