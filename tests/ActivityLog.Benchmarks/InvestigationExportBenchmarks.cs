@@ -46,7 +46,7 @@ public class InvestigationExportBenchmarks
 {
     public const string DatabaseName = "activitylog_bench_export";
     private const string ExportAccount = "acct-900";
-    private const string SeedMarker = "export-v1: 1000000 events over 90 days, all in acct-900, 200 actors, search text";
+    private const string SeedMarker = "export-v2 (account+search GIN index): 1000000 events over 90 days, all in acct-900, 200 actors, search text";
 
     private static readonly ConcurrentDictionary<string, Measured> Results = new();
 

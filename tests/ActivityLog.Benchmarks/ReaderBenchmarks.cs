@@ -35,7 +35,7 @@ public class ReaderBenchmarks
 {
     public const string DatabaseName = "activitylog_bench_reader";
 
-    private const string SeedMarker = "reader-v2: 1000000 events over 90 days, 100 accounts, acct-000 holds 100000, 200 actors each, search text, order ord-1 with 1000 updates";
+    private const string SeedMarker = "reader-v3 (account+search GIN index): 1000000 events over 90 days, 100 accounts, acct-000 holds 100000, 200 actors each, search text, order ord-1 with 1000 updates";
     private const int EventCount = 1_000_000;
     private const int AccountCount = 100;
     private const string LargeAccount = BenchmarkDatabase.LargeAccount;

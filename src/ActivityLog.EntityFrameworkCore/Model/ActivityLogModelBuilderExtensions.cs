@@ -92,7 +92,7 @@ public static class ActivityLogModelBuilderExtensions
 
             if (isNpgsql)
             {
-                ActivityLog.EntityFrameworkCore.Search.SearchModel.MapTsVector(entity, t);
+                ActivityLog.EntityFrameworkCore.Search.SearchModel.MapTsVector(modelBuilder, entity, t);
             }
 
             options.ConfigureEntity?.Invoke(entity);

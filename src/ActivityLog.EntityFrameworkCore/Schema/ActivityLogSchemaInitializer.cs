@@ -200,6 +200,7 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
             return await EnsureSqliteSearchAsync(context, target, cancellationToken).ConfigureAwait(false) || created;
         }
 
+        await EnsureExtensionAsync(context, model, cancellationToken).ConfigureAwait(false);
         var commands = context.GetService<IMigrationsSqlGenerator>().Generate(missing, model);
         try
         {
@@ -221,6 +222,35 @@ internal sealed class ActivityLogSchemaInitializer<TContext>
 
         await EnsureSqliteSearchAsync(context, target, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// On PostgreSQL, creates the extension the search index needs (<c>btree_gin</c>) before the DDL that uses it. Raw SQL
+    /// rather than the differ's <c>AlterDatabaseOperation</c>: that operation would also create the host's own extensions,
+    /// enums and collations, which are the host's migrations' business. <c>IF NOT EXISTS</c> makes it safe to race.
+    /// </summary>
+    private static async Task EnsureExtensionAsync(DbContext context, IModel model, CancellationToken cancellationToken)
+    {
+        if (model.FindAnnotation("Npgsql:PostgresExtension:" + Search.SearchModel.Extension) is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS " + Search.SearchModel.Extension, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // Two instances creating it at once: IF NOT EXISTS does not stop the loser's unique violation. Then it is there.
+            var found = await context.Database.SqlQueryRaw<int>(
+                "SELECT count(*)::int AS \"Value\" FROM pg_extension WHERE extname = {0}", Search.SearchModel.Extension)
+                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            if (found == 0)
+            {
+                throw;
+            }
+        }
     }
 
     /// <summary>
