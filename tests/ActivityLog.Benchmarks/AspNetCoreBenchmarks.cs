@@ -148,6 +148,33 @@ public class AspNetCoreBenchmarks
     public Task CaptureOnly() => _captureOnly(NewContext());
 
     /// <summary>What the web host registers and routing needs, on the generic host these benchmarks use.</summary>
+    /// <summary>
+    /// A host with the EF Core store on PostgreSQL, <c>UseActivityLog()</c> and <c>MapActivityLog()</c> at the default
+    /// route, and the in-process pipeline that serves it to <paramref name="user"/> (no socket): the page and export benchmarks' set-up.
+    /// </summary>
+    internal static (IHost Host, RequestDelegate App) StartPageHost(string connectionString, ClaimsPrincipal user)
+    {
+        var host = BenchmarkHost.Start(log =>
+        {
+            AddWebHostBasics(log.Services);
+            log.Services.AddAuthentication();
+            log.Services.AddAuthorization();
+            log.AddEntityFrameworkStore(db => db.UseNpgsql(connectionString)).AddAspNetCore();
+        });
+
+        var app = new ApplicationBuilder(host.Services);
+        app.Use((context, next) =>
+        {
+            context.User = user;
+            return next(context);
+        });
+        app.UseActivityLog();
+        app.UseRouting();
+        app.UseAuthorization();
+        app.UseEndpoints(endpoints => endpoints.MapActivityLog());
+        return (host, app.Build());
+    }
+
     internal static void AddWebHostBasics(IServiceCollection services)
     {
         var listener = new DiagnosticListener("Microsoft.AspNetCore");
@@ -220,25 +247,7 @@ public class AspNetCorePageBenchmarks
             Pooling = true,
         }.ConnectionString;
 
-        _host = BenchmarkHost.Start(log =>
-        {
-            AspNetCoreBenchmarks.AddWebHostBasics(log.Services);
-            log.Services.AddAuthentication();
-            log.Services.AddAuthorization();
-            log.AddEntityFrameworkStore(db => db.UseNpgsql(connectionString)).AddAspNetCore();
-        });
-
-        var app = new ApplicationBuilder(_host.Services);
-        app.Use((context, next) =>
-        {
-            context.User = _user;
-            return next(context);
-        });
-        app.UseActivityLog();
-        app.UseRouting();
-        app.UseAuthorization();
-        app.UseEndpoints(endpoints => endpoints.MapActivityLog());
-        _app = app.Build();
+        (_host, _app) = AspNetCoreBenchmarks.StartPageHost(connectionString, _user);
 
         var check = NewContext();
         using (var scope = _host.Services.CreateScope())

@@ -70,25 +70,7 @@ public class InvestigationExportBenchmarks
         var user = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, "1"), new Claim(ClaimTypes.Name, "Bench Admin"), new Claim("account_id", _account)],
             authenticationType: "Cookies"));
-        _host = BenchmarkHost.Start(log =>
-        {
-            AspNetCoreBenchmarks.AddWebHostBasics(log.Services);
-            log.Services.AddAuthentication();
-            log.Services.AddAuthorization();
-            log.AddEntityFrameworkStore(db => db.UseNpgsql(_connectionString)).AddAspNetCore();
-        });
-
-        var app = new ApplicationBuilder(_host.Services);
-        app.Use((context, next) =>
-        {
-            context.User = user;
-            return next(context);
-        });
-        app.UseActivityLog();
-        app.UseRouting();
-        app.UseAuthorization();
-        app.UseEndpoints(endpoints => endpoints.MapActivityLog());
-        _app = app.Build();
+        (_host, _app) = AspNetCoreBenchmarks.StartPageHost(_connectionString, user);
     }
 
     [GlobalCleanup]

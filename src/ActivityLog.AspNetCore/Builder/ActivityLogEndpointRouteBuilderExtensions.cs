@@ -2,6 +2,7 @@ using ActivityLog.AspNetCore;
 using ActivityLog.AspNetCore.Endpoints;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -54,6 +55,8 @@ public static class ActivityLogEndpointRouteBuilderExtensions
         Validate(options);
 
         var handlers = new ActivityLogEndpointHandlers(options, pattern);
+        // The handlers own two small caches (filter choices, recent views): released when the app stops.
+        endpoints.ServiceProvider.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopped.Register(handlers.Dispose);
         var group = endpoints.MapGroup(pattern);
         ActivityLogEndpointConventions.Protect(group, options.AuthorizationPolicy, "Activity Log", nameof(ActivityLogEndpointOptions));
         group.MapGet("", (RequestDelegate)handlers.PageAsync).WithDisplayName("Activity Log page");

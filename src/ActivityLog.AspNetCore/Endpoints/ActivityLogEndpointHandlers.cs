@@ -128,7 +128,7 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
             return;
         }
 
-        string format = Value(context.Request.Query, "format")?.ToLowerInvariant() ?? "jsonl";
+        string format = context.Request.Query["format"].FirstOrDefault()?.ToLowerInvariant() ?? "jsonl";
         if (format is not ("jsonl" or "csv"))
         {
             await BadRequestAsync(context, new ArgumentException("The query parameter 'format' must be 'jsonl' or 'csv'.")).ConfigureAwait(false);
@@ -282,13 +282,16 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
         return facets;
     }
 
-    /// <summary>The API's and export's filters as a viewing event records them (the cursor and page size left out).</summary>
+    /// <summary>
+    /// The API's and export's filters as a viewing event records them: the parameters <see cref="ActivityLogRequestFilters.FromApi"/>
+    /// reads, nothing else from the query string (the cursor and page size left out).
+    /// </summary>
     private static Dictionary<string, object?> ApiMetadata(IQueryCollection query)
     {
         var metadata = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, values) in query)
+        foreach (string key in ActivityLogRequestFilters.ApiFilterNames)
         {
-            if (key is not ("cursor" or "page_size" or "format") && !string.IsNullOrWhiteSpace(values.ToString()))
+            if (query.TryGetValue(key, out var values) && !string.IsNullOrWhiteSpace(values.ToString()))
             {
                 metadata[key] = values.ToString();
             }
@@ -317,12 +320,6 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
         exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
             ? exception.Message[..^$" (Parameter '{name}')".Length]
             : exception.Message;
-
-    private static string? Value(IQueryCollection query, string name)
-    {
-        var values = query[name];
-        return values.Count == 0 ? null : values[0];
-    }
 
     // Only the refusal and the export log: the page and the JSON API do not look the logger up.
     private static ILogger Logger(HttpContext context) =>

@@ -10,6 +10,10 @@ namespace ActivityLog.AspNetCore.Endpoints;
 /// </summary>
 internal static class ActivityLogRequestFilters
 {
+    /// <summary>The filter parameters of <see cref="FromApi"/> (without the page size and cursor).</summary>
+    public static readonly string[] ApiFilterNames =
+        ["actor_type", "actor_id", "resource_type", "resource_id", "resource_name", "event", "q", "from", "to"];
+
     /// <summary>
     /// The JSON API's and the export's parameters: <c>actor_type</c>, <c>actor_id</c>, <c>resource_type</c>,
     /// <c>resource_id</c>, <c>resource_name</c>, <c>event</c> (repeatable), <c>q</c> (free text), <c>from</c>, <c>to</c>,

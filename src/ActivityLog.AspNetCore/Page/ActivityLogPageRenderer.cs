@@ -41,21 +41,13 @@ internal static class ActivityLogPageRenderer
             html.Append("</p>\n");
         }
 
-        html.Append("<table id=\"activity-log\" class=\"rows\">\n<thead><tr><th scope=\"col\">");
-        Text(html, t.Actor);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Description);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Resource);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Date);
-        html.Append("</th></tr></thead>\n<tbody>\n");
+        TableStart(html, "activity-log", null, t.Actor, t.Description, t.Resource, t.Date);
         foreach (var activity in model.Events)
         {
             Row(html, activity, model);
         }
 
-        html.Append("</tbody>\n</table>\n");
+        TableEnd(html);
         if (model.Events.Count == 0 && model.Error is null)
         {
             html.Append("<p id=\"activity-log-empty\">");
@@ -191,9 +183,8 @@ internal static class ActivityLogPageRenderer
 
         html.Append('>');
         Text(html, ActorName(activity, model.Formatter, model.Culture));
-        html.Append("</td><td class=\"description\" data-label=\"");
-        Text(html, t.Description);
-        html.Append("\">");
+        html.Append("</td>");
+        Cell(html, "td", "description", t.Description);
         Link(html, $"{model.BasePath}/events/{activity.Id:D}", sentence);
         html.Append("</td><td class=\"resource\" data-label=\"");
         Text(html, t.Resource);
@@ -218,9 +209,8 @@ internal static class ActivityLogPageRenderer
             html.Append('>');
         }
 
-        html.Append("</td><td class=\"date\" data-label=\"");
-        Text(html, t.Date);
-        html.Append("\">");
+        html.Append("</td>");
+        Cell(html, "td", "date", t.Date);
         Time(html, activity.Timestamp);
         html.Append("</td></tr>\n");
     }

@@ -150,34 +150,25 @@ internal static class EventDetailsRenderer
     /// <summary>A from → to table of changes (also the history page's comparison).</summary>
     public static void ChangeTable(StringBuilder html, string id, string labelledBy, IEnumerable<ActivityChange> changes, string mask, ActivityLogPageTexts t)
     {
-        html.Append("<table id=\"").Append(id).Append("\" class=\"rows\" aria-labelledby=\"").Append(labelledBy).Append("\">\n<thead><tr><th scope=\"col\">");
-        Text(html, t.Field);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Before);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.After);
-        html.Append("</th></tr></thead>\n<tbody>\n");
+        TableStart(html, id, labelledBy, t.Field, t.Before, t.After);
         foreach (var change in changes)
         {
             foreach (var row in ValueRows.Compare(change.Field, change.From, change.To))
             {
-                html.Append("<tr class=\"change\"><th scope=\"row\" class=\"field\" data-label=\"");
-                Text(html, t.Field);
-                html.Append("\">");
+                html.Append("<tr class=\"change\">");
+                Cell(html, "th", "field", t.Field);
                 Text(html, row.Path);
-                html.Append("</th><td class=\"from\" data-label=\"");
-                Text(html, t.Before);
-                html.Append("\">");
+                html.Append("</th>");
+                Cell(html, "td", "from", t.Before);
                 ValueRows.Write(html, row.From, mask, t.NoValue);
-                html.Append("</td><td class=\"to\" data-label=\"");
-                Text(html, t.After);
-                html.Append("\">");
+                html.Append("</td>");
+                Cell(html, "td", "to", t.After);
                 ValueRows.Write(html, row.To, mask, t.NoValue);
                 html.Append("</td></tr>\n");
             }
         }
 
-        html.Append("</tbody>\n</table>\n");
+        TableEnd(html);
     }
 
     private static void Context(StringBuilder html, ActivityRequestContext? context, ActivityLogPageTexts t)
@@ -219,28 +210,23 @@ internal static class EventDetailsRenderer
         var t = model.Culture.Texts;
         html.Append("<h2 id=\"metadata-heading\">");
         Text(html, t.Metadata);
-        html.Append("</h2>\n<table id=\"event-metadata\" class=\"rows\" aria-labelledby=\"metadata-heading\">\n<thead><tr><th scope=\"col\">");
-        Text(html, t.Field);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Value);
-        html.Append("</th></tr></thead>\n<tbody>\n");
+        html.Append("</h2>\n");
+        TableStart(html, "event-metadata", "metadata-heading", t.Field, t.Value);
         foreach (var (key, value) in metadata)
         {
             foreach (var row in ValueRows.Leaves(key, value))
             {
-                html.Append("<tr><th scope=\"row\" data-label=\"");
-                Text(html, t.Field);
-                html.Append("\">");
+                html.Append("<tr>");
+                Cell(html, "th", null, t.Field);
                 Text(html, row.Path);
-                html.Append("</th><td data-label=\"");
-                Text(html, t.Value);
-                html.Append("\">");
+                html.Append("</th>");
+                Cell(html, "td", null, t.Value);
                 ValueRows.Write(html, row.To, model.Mask, t.NoValue);
                 html.Append("</td></tr>\n");
             }
         }
 
-        html.Append("</tbody>\n</table>\n");
+        TableEnd(html);
     }
 
     // The payload as a webhook receiver gets it, indented for reading, with the payload's own encoder.

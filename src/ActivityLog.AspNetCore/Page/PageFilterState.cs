@@ -135,16 +135,7 @@ internal sealed record PageFilterState(
     /// <summary>The query string of these filters (and a cursor), for "Load more" and shared links.</summary>
     public string ToQueryString(string? cursor = null)
     {
-        var query = new QueryBuilder();
-        string?[] values = [Range, From, To, TimeZone, Actor, ResourceType, Resource, ResourceName, Event, Search];
-        for (int i = 0; i < Names.Length; i++)
-        {
-            if (!string.IsNullOrWhiteSpace(values[i]))
-            {
-                query.Add(Names[i], values[i]!);
-            }
-        }
-
+        var query = new QueryBuilder(Set());
         if (cursor is not null)
         {
             query.Add("cursor", cursor);
@@ -154,19 +145,19 @@ internal sealed record PageFilterState(
     }
 
     /// <summary>The filters as the viewing event's metadata records them (only those set).</summary>
-    public Dictionary<string, object?> ToMetadata()
+    public Dictionary<string, object?> ToMetadata() => Set().ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal);
+
+    /// <summary>The URL's parameters that are set, in the order the page writes them.</summary>
+    private IEnumerable<KeyValuePair<string, string>> Set()
     {
-        var metadata = new Dictionary<string, object?>(StringComparer.Ordinal);
         string?[] values = [Range, From, To, TimeZone, Actor, ResourceType, Resource, ResourceName, Event, Search];
         for (int i = 0; i < Names.Length; i++)
         {
             if (!string.IsNullOrWhiteSpace(values[i]))
             {
-                metadata[Names[i]] = values[i];
+                yield return new(Names[i], values[i]!);
             }
         }
-
-        return metadata;
     }
 
     private static string? Value(IQueryCollection query, string name) => ActivityLogRequestFilters.Single(query, name);

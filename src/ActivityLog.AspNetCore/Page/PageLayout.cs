@@ -146,12 +146,61 @@ internal static class PageLayout
         html.Append("</a>");
     }
 
+    /// <summary>
+    /// Opens a <c>table.rows</c> (rows stack on narrow screens) with its header row and body; close it with <see cref="TableEnd"/>.
+    /// </summary>
+    public static void TableStart(StringBuilder html, string id, string? labelledBy, params string[] headers)
+    {
+        html.Append("<table id=\"").Append(id).Append("\" class=\"rows\"");
+        if (labelledBy is not null)
+        {
+            html.Append(" aria-labelledby=\"").Append(labelledBy).Append('"');
+        }
+
+        html.Append(">\n<thead><tr>");
+        foreach (string header in headers)
+        {
+            html.Append("<th scope=\"col\">");
+            Text(html, header);
+            html.Append("</th>");
+        }
+
+        html.Append("</tr></thead>\n<tbody>\n");
+    }
+
+    public static void TableEnd(StringBuilder html) => html.Append("</tbody>\n</table>\n");
+
+    /// <summary>
+    /// Opens a body cell: <c>td</c>, or <c>th scope="row"</c> for a row header, with the column's label in
+    /// <c>data-label</c> (shown before the value when rows stack). The caller writes the value and the closing tag.
+    /// </summary>
+    public static void Cell(StringBuilder html, string tag, string? cssClass, string label)
+    {
+        html.Append('<').Append(tag);
+        if (tag == "th")
+        {
+            html.Append(" scope=\"row\"");
+        }
+
+        if (cssClass is not null)
+        {
+            html.Append(" class=\"").Append(cssClass).Append('"');
+        }
+
+        html.Append(" data-label=\"");
+        Text(html, label);
+        html.Append("\">");
+    }
+
+    /// <summary>The instant format of <c>time[datetime]</c> and of links to a point in time (UTC, to the tick).</summary>
+    public const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'";
+
     /// <summary>A <c>time</c> element: UTC in the text (the script shows it in the viewer's locale and zone).</summary>
     public static void Time(StringBuilder html, DateTimeOffset time)
     {
         var utc = time.UtcDateTime;
         html.Append("<time datetime=\"")
-            .Append(utc.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture))
+            .Append(utc.ToString(InstantFormat, System.Globalization.CultureInfo.InvariantCulture))
             .Append("\">")
             .Append(utc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))
             .Append("</time>");

@@ -117,66 +117,51 @@ internal static class ResourceHistoryRenderer
             return;
         }
 
-        html.Append("<table id=\"resource-state\" class=\"rows\" aria-labelledby=\"state-heading\">\n<thead><tr><th scope=\"col\">");
-        Text(html, t.Field);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Value);
-        html.Append("</th></tr></thead>\n<tbody>\n");
+        TableStart(html, "resource-state", "state-heading", t.Field, t.Value);
         foreach (var (field, value) in state.Fields)
         {
             foreach (var row in ValueRows.Leaves(field, value))
             {
-                html.Append("<tr class=\"field\"><th scope=\"row\" data-label=\"");
-                Text(html, t.Field);
-                html.Append("\">");
+                html.Append("<tr class=\"field\">");
+                Cell(html, "th", null, t.Field);
                 Text(html, row.Path);
-                html.Append("</th><td class=\"value\" data-label=\"");
-                Text(html, t.Value);
-                html.Append("\">");
+                html.Append("</th>");
+                Cell(html, "td", "value", t.Value);
                 ValueRows.Write(html, row.To, model.Mask, t.NoValue);
                 html.Append("</td></tr>\n");
             }
         }
 
-        html.Append("</tbody>\n</table>\n");
+        TableEnd(html);
     }
 
     private static void Events(StringBuilder html, Model model)
     {
         var t = model.Culture.Texts;
-        html.Append("<table id=\"resource-history\" class=\"rows\" aria-labelledby=\"history-heading\">\n<thead><tr><th scope=\"col\">");
-        Text(html, t.Date);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Description);
-        html.Append("</th><th scope=\"col\">");
-        Text(html, t.Changes);
-        html.Append("</th></tr></thead>\n<tbody>\n");
+        TableStart(html, "resource-history", "history-heading", t.Date, t.Description, t.Changes);
         foreach (var activity in model.Events)
         {
             html.Append("<tr class=\"activity\" data-event=\"");
             Text(html, activity.Name);
-            html.Append("\" data-id=\"").Append(activity.Id.ToString("D")).Append("\"><td class=\"date\" data-label=\"");
-            Text(html, t.Date);
-            html.Append("\">");
+            html.Append("\" data-id=\"").Append(activity.Id.ToString("D")).Append("\">");
+            Cell(html, "td", "date", t.Date);
             Time(html, activity.Timestamp);
-            html.Append("</td><td class=\"description\" data-label=\"");
-            Text(html, t.Description);
-            html.Append("\">");
+            html.Append("</td>");
+            Cell(html, "td", "description", t.Description);
             Link(html, $"{model.BasePath}/events/{activity.Id:D}", model.Formatter.FormatSentence(activity, model.Culture.DescriptionCulture));
-            html.Append("</td><td class=\"state\" data-label=\"");
-            Text(html, t.Changes);
-            html.Append("\">");
+            html.Append("</td>");
+            Cell(html, "td", "state", t.Changes);
             var query = new QueryBuilder
             {
                 { "resource_type", model.ResourceType },
                 { "resource_id", model.ResourceId },
-                { "at", activity.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture) },
+                { "at", activity.Timestamp.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture) },
             };
             Link(html, model.BasePath + "/history" + query.ToQueryString().Value, t.StateAfterThis, cssClass: "state-link");
             html.Append("</td></tr>\n");
         }
 
-        html.Append("</tbody>\n</table>\n");
+        TableEnd(html);
     }
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
