@@ -172,6 +172,7 @@ public class StoreIngestBenchmarks
                 await importer.WriteAsync(row.Changes, NpgsqlDbType.Jsonb);
                 await WriteTextAsync(importer, row.Context, NpgsqlDbType.Jsonb);
                 await WriteTextAsync(importer, row.Metadata, NpgsqlDbType.Jsonb);
+                await WriteTextAsync(importer, row.SearchText, NpgsqlDbType.Text);
             }
 
             await importer.CompleteAsync();
@@ -255,7 +256,7 @@ public class StoreIngestBenchmarks
     private static readonly string[] RawColumns =
     [
         "id", "account_id", "name", "description", "occurred_at", "actor_type", "actor_id", "actor_id_is_number", "actor_name",
-        "resource_type", "resource_id", "resource_name", "related_resources", "changes", "context", "metadata",
+        "resource_type", "resource_id", "resource_name", "related_resources", "changes", "context", "metadata", "search_text",
     ];
 
     private sealed class Columns : ManualConfig

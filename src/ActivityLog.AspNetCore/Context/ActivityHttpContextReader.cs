@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using ActivityLog.Naming;
@@ -44,20 +45,36 @@ internal sealed class ActivityHttpContextReader
         _authTypeAsMethod = o.AuthenticationTypeAsAuthMethod;
         _captureIp = o.CaptureIpAddress;
         _captureUserAgent = o.CaptureUserAgent;
+        _claims = new ClaimReader(_idClaims, _nameClaims, _authMethodClaims, _actorTypeClaim, _accountClaim);
+    }
+
+    private readonly ClaimReader _claims;
+
+    /// <summary>
+    /// Everything the middleware puts in the request's scope, from one read of the claims. The values are already cut to
+    /// the limits and repaired, so the scope need not check them again.
+    /// </summary>
+    public (ActivityActor Actor, string? Account, ActivityRequestContext Context) ReadScope(HttpContext context)
+    {
+        var user = context.User;
+        var claims = _claims.Read(user);
+        var identity = user?.Identity;
+        return (ReadActor(user, identity, claims), ReadAccount(context, claims), ReadContext(context, identity, claims));
     }
 
     /// <summary>The actor of the request: the unknown actor when nobody authenticated.</summary>
-    public ActivityActor ReadActor(ClaimsPrincipal? user)
+    public ActivityActor ReadActor(ClaimsPrincipal? user) => ReadActor(user, user?.Identity, _claims.Read(user));
+
+    private ActivityActor ReadActor(ClaimsPrincipal? user, System.Security.Principal.IIdentity? identity, in ClaimValues claims)
     {
-        var identity = user?.Identity;
         if (user is null || identity is null || !identity.IsAuthenticated)
         {
             return ActivityActor.Unknown;
         }
 
-        string? id = Limit(FindFirst(user, _idClaims), ActivityLimits.MaxIdLength);
-        string? name = Limit(FindFirst(user, _nameClaims) ?? identity.Name, ActivityLimits.MaxNameLength);
-        string type = ActorType(user, identity.AuthenticationType);
+        string? id = Limit(claims.Id, ActivityLimits.MaxIdLength);
+        string? name = Limit(claims.Name ?? identity.Name, ActivityLimits.MaxNameLength);
+        string type = ActorType(claims.ActorType, identity.AuthenticationType);
         if (_numericIds && id is not null && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out long number) &&
             (id.Length == 1 || id[0] != '0'))
         {
@@ -68,7 +85,9 @@ internal sealed class ActivityHttpContextReader
     }
 
     /// <summary>The caller's account, or <see langword="null"/> when the request names none (or one too long to be an id).</summary>
-    public string? ReadAccount(HttpContext context)
+    public string? ReadAccount(HttpContext context) => ReadAccount(context, _accountResolver is null ? _claims.Read(context.User) : default);
+
+    private string? ReadAccount(HttpContext context, in ClaimValues claims)
     {
         string? account;
         if (_accountResolver is not null)
@@ -77,7 +96,7 @@ internal sealed class ActivityHttpContextReader
         }
         else
         {
-            account = _accountClaim is null ? null : context.User.FindFirst(_accountClaim)?.Value;
+            account = claims.Account;
             if (string.IsNullOrWhiteSpace(account) && _accountRoute is not null)
             {
                 account = context.Request.RouteValues.TryGetValue(_accountRoute, out object? value)
@@ -96,13 +115,14 @@ internal sealed class ActivityHttpContextReader
     }
 
     /// <summary>IP address, user agent, auth method and the trace id as correlation id.</summary>
-    public ActivityRequestContext ReadContext(HttpContext context)
+    public ActivityRequestContext ReadContext(HttpContext context) => ReadContext(context, context.User?.Identity, _claims.Read(context.User));
+
+    private ActivityRequestContext ReadContext(HttpContext context, System.Security.Principal.IIdentity? identity, in ClaimValues claims)
     {
-        var user = context.User;
         string? authMethod = null;
-        if (user.Identity is { IsAuthenticated: true } identity)
+        if (identity is { IsAuthenticated: true })
         {
-            authMethod = FindFirst(user, _authMethodClaims) ?? (_authTypeAsMethod ? identity.AuthenticationType : null);
+            authMethod = claims.AuthMethod ?? (_authTypeAsMethod ? identity.AuthenticationType : null);
         }
 
         string? userAgent = null;
@@ -116,7 +136,7 @@ internal sealed class ActivityHttpContextReader
         var activity = Activity.Current;
         return new ActivityRequestContext
         {
-            IpAddress = _captureIp ? context.Connection.RemoteIpAddress?.ToString() : null,
+            IpAddress = _captureIp ? FormatAddress(context.Connection.RemoteIpAddress) : null,
             UserAgent = userAgent,
             AuthMethod = Limit(authMethod, ActivityLimits.MaxContextValueLength),
             // With a W3C trace, the pipeline turns the trace id of the Activity current at Record time (this request's
@@ -127,28 +147,50 @@ internal sealed class ActivityHttpContextReader
         };
     }
 
-    private string ActorType(ClaimsPrincipal user, string? authenticationType)
+    /// <summary>
+    /// The client address as text, from a small cache of recently formatted addresses (by value): requests from the same
+    /// client (a keep-alive connection, an office behind one NAT) reuse one string instead of formatting and allocating
+    /// one per request, and a string that is already old is not one more object each queued event keeps alive through
+    /// the next gen0 collection (measured: the survivors of the request path are what that collection pays for).
+    /// </summary>
+    private string? FormatAddress(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        int slot = (address.GetHashCode() & int.MaxValue) % _addresses.Length;
+        var cached = Volatile.Read(ref _addresses[slot]);
+        if (cached is not null && cached.Address.Equals(address))
+        {
+            return cached.Text;
+        }
+
+        string text = address.ToString();
+        // A copy as the key: IPAddress is mutable (ScopeId), and a key changed behind the cache would hand out another
+        // address's text.
+        var key = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? new IPAddress(address.GetAddressBytes(), address.ScopeId)
+            : new IPAddress(address.GetAddressBytes());
+        Volatile.Write(ref _addresses[slot], new FormattedAddress(key, text));
+        return text;
+    }
+
+    private readonly FormattedAddress?[] _addresses = new FormattedAddress?[64];
+
+    /// <summary>An address and its text; immutable, so a slot is replaced whole and read without a lock.</summary>
+    private sealed record FormattedAddress(IPAddress Address, string Text);
+
+    private string ActorType(string? claimed, string? authenticationType)
     {
         // A claimed type that breaks the type rule (lower snake_case) is ignored, so a crafted claim can never make recording throw.
-        if (_actorTypeClaim is not null && user.FindFirst(_actorTypeClaim)?.Value is { } claimed && ActivityEventName.IsSegment(claimed))
+        if (claimed is not null && ActivityEventName.IsSegment(claimed))
         {
             return claimed;
         }
 
         return authenticationType is not null && _apiTokenTypes.Contains(authenticationType) ? ActivityActorTypes.ApiToken : ActivityActorTypes.User;
-    }
-
-    private static string? FindFirst(ClaimsPrincipal user, string[] claimTypes)
-    {
-        foreach (string type in claimTypes)
-        {
-            if (user.FindFirst(type)?.Value is { Length: > 0 } value)
-            {
-                return value;
-            }
-        }
-
-        return null;
     }
 
     // Record rejects values over the limits or with text no store can hold; a crafted header or claim must not make app

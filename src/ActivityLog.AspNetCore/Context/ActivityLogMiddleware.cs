@@ -13,7 +13,10 @@ internal sealed class ActivityLogMiddleware(RequestDelegate next, ActivityHttpCo
         // Not disposed on purpose: the scope lives in an AsyncLocal set inside this async method, and an async method's
         // AsyncLocal changes never flow back to its caller, so the runtime already restores the previous scope when
         // this method returns. Dispose would only write the AsyncLocal once more (a new ExecutionContext per request).
-        _ = ActivityScope.Begin(reader.ReadActor(context.User), reader.ReadAccount(context), reader.ReadContext(context));
+        // The reader cuts and repairs every value to the rules Begin would check again (claims and headers are the
+        // caller's input, so it never throws): the trusted begin skips that second pass.
+        var (actor, account, requestContext) = reader.ReadScope(context);
+        _ = ActivityScope.BeginTrusted(actor, account, requestContext);
         await next(context).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -74,6 +75,17 @@ internal sealed partial class ActivityValueNormalizer
             return copy;
         }
 
+        size = SnapshotWalk(copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// The walk over every change, for what the fast loop could not pass. A method of its own so that the fast path's
+    /// frame stays small: inlined, the walk's struct locals were zeroed on every <c>Record</c>, about a third of its cost.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int SnapshotWalk(ActivityChange[] copy)
+    {
         var walk = new Walk(this, repair: false);
         for (int i = 0; i < copy.Length; i++)
         {
@@ -87,8 +99,7 @@ internal sealed partial class ActivityValueNormalizer
             }
         }
 
-        size = walk.Size;
-        return copy;
+        return walk.Size;
     }
 
     /// <summary>A storable primitive, counted as the walk counts it: no allocation, no exception.</summary>

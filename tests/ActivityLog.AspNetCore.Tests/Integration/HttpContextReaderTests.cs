@@ -170,6 +170,73 @@ public sealed class HttpContextReaderTests
             .And.Contain(f => f.Contains("ActorIdClaimTypes", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void One_pass_over_the_claims_finds_what_FindFirst_per_type_found()
+    {
+        // The reader reads every claim in one pass; each case below is what the per-type FindFirst calls answered.
+        var reader = Reader(o => o.AccountClaimType = "account_id");
+
+        // Types compare ignoring case, the first identity's claim wins, an empty first claim skips its type (not its claim).
+        var principal = new ClaimsPrincipal(
+        [
+            new ClaimsIdentity([new Claim("SUB", ""), new Claim("sub", "second-sub"), new Claim("Name", "Ann")], "Cookies"),
+            new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "9"), new Claim("account_id", "acct-b"), new Claim("AMR", "pwd")], "Other"),
+        ]);
+        reader.ReadActor(principal).Should().Be(ActivityActor.User(9, "Ann"), "NameIdentifier is tried first and is found in the second identity");
+        var context = new DefaultHttpContext { User = principal };
+        reader.ReadAccount(context).Should().Be("acct-b");
+        reader.ReadContext(context).AuthMethod.Should().Be("pwd");
+
+        // Only the first claim of a type counts: its empty value moves on to the next type, never to a later claim of it.
+        reader.ReadActor(User(new Claim("sub", ""), new Claim("sub", "later"))).Id.Should().BeNull();
+
+        // Derived principals and identities may override how claims are found: the reader asks them.
+        var generic = new System.Security.Principal.GenericPrincipal(new System.Security.Principal.GenericIdentity("Bo Lee", "Basic"), []);
+        reader.ReadActor(generic).Name.Should().Be("Bo Lee");
+        var overriding = new ClaimsPrincipal(new OverridingIdentity());
+        reader.ReadActor(overriding).Should().Be(ActivityActor.User(5, "From FindFirst"));
+    }
+
+    [Fact]
+    public void The_client_address_text_is_the_address_of_each_request()
+    {
+        var reader = Reader();
+        string? Read(IPAddress address)
+        {
+            var context = new DefaultHttpContext();
+            context.Connection.RemoteIpAddress = address;
+            return reader.ReadContext(context).IpAddress;
+        }
+
+        // Many addresses, some sharing cache slots, read in turns: each answer is its own address.
+        var addresses = Enumerable.Range(0, 300).Select(i => new IPAddress([10, 0, (byte)(i / 250), (byte)(i % 250)])).ToList();
+        foreach (var round in Enumerable.Range(0, 2))
+        {
+            foreach (var address in addresses)
+            {
+                Read(address).Should().Be(address.ToString());
+            }
+        }
+
+        var v6 = IPAddress.Parse("fe80::1");
+        v6.ScopeId = 2;
+        Read(v6).Should().Be("fe80::1%2");
+        v6.ScopeId = 3; // IPAddress is mutable: a changed address is never answered with the text cached for the old one
+        Read(v6).Should().Be("fe80::1%3");
+        Read(IPAddress.Parse("fe80::1")).Should().Be("fe80::1");
+    }
+
+    /// <summary>An identity that answers FindFirst itself and lists no claims.</summary>
+    private sealed class OverridingIdentity() : ClaimsIdentity("Custom")
+    {
+        public override Claim? FindFirst(string type) => type switch
+        {
+            ClaimTypes.NameIdentifier => new Claim(type, "5"),
+            ClaimTypes.Name => new Claim(type, "From FindFirst"),
+            _ => null,
+        };
+    }
+
     private static ActivityHttpContextReader Reader(Action<ActivityLogHttpOptions>? configure = null)
     {
         var options = new ActivityLogHttpOptions();
