@@ -15,13 +15,8 @@ namespace ActivityLog.AspNetCore.Context;
 /// </summary>
 internal sealed class ActivityHttpContextReader
 {
-    private readonly string[] _idClaims;
-    private readonly string[] _nameClaims;
-    private readonly string[] _authMethodClaims;
-    private readonly string? _actorTypeClaim;
     private readonly HashSet<string> _apiTokenTypes;
     private readonly bool _numericIds;
-    private readonly string? _accountClaim;
     private readonly string? _accountRoute;
     private readonly string? _accountHeader;
     private readonly Func<HttpContext, string?>? _accountResolver;
@@ -32,20 +27,18 @@ internal sealed class ActivityHttpContextReader
     public ActivityHttpContextReader(IOptions<ActivityLogHttpOptions> options)
     {
         var o = options.Value;
-        _idClaims = [.. o.ActorIdClaimTypes.Count > 0 ? (IEnumerable<string>)o.ActorIdClaimTypes : ActivityLogHttpOptions.DefaultActorIdClaimTypes];
-        _nameClaims = [.. o.ActorNameClaimTypes.Count > 0 ? (IEnumerable<string>)o.ActorNameClaimTypes : ActivityLogHttpOptions.DefaultActorNameClaimTypes];
-        _authMethodClaims = [.. o.AuthMethodClaimTypes.Count > 0 ? (IEnumerable<string>)o.AuthMethodClaimTypes : ActivityLogHttpOptions.DefaultAuthMethodClaimTypes];
-        _actorTypeClaim = o.ActorTypeClaimType;
+        string[] idClaims = [.. o.ActorIdClaimTypes.Count > 0 ? (IEnumerable<string>)o.ActorIdClaimTypes : ActivityLogHttpOptions.DefaultActorIdClaimTypes];
+        string[] nameClaims = [.. o.ActorNameClaimTypes.Count > 0 ? (IEnumerable<string>)o.ActorNameClaimTypes : ActivityLogHttpOptions.DefaultActorNameClaimTypes];
+        string[] authMethodClaims = [.. o.AuthMethodClaimTypes.Count > 0 ? (IEnumerable<string>)o.AuthMethodClaimTypes : ActivityLogHttpOptions.DefaultAuthMethodClaimTypes];
         _apiTokenTypes = new HashSet<string>(o.ApiTokenAuthenticationTypes, StringComparer.OrdinalIgnoreCase);
         _numericIds = o.NumericActorIds;
-        _accountClaim = o.AccountClaimType;
         _accountRoute = o.AccountRouteValue;
         _accountHeader = o.AccountHeader;
         _accountResolver = o.AccountResolver;
         _authTypeAsMethod = o.AuthenticationTypeAsAuthMethod;
         _captureIp = o.CaptureIpAddress;
         _captureUserAgent = o.CaptureUserAgent;
-        _claims = new ClaimReader(_idClaims, _nameClaims, _authMethodClaims, _actorTypeClaim, _accountClaim);
+        _claims = new ClaimReader(idClaims, nameClaims, authMethodClaims, o.ActorTypeClaimType, o.AccountClaimType);
     }
 
     private readonly ClaimReader _claims;
