@@ -1,5 +1,6 @@
 using ActivityLog.Extensibility;
 using ActivityLog.Webhooks.Tests.Subscriptions.Support;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActivityLog.Webhooks.Tests.Subscriptions;
@@ -95,23 +96,46 @@ public sealed class SubscriptionIsolationTests
     public async Task A_store_that_answered_for_the_wrong_account_would_still_not_leak_through_the_manager()
     {
         // Defence in depth: a store with a broken account filter (as an EF query missing its WHERE would be).
-        var leaky = new LeakyStore();
+        using var leaky = new LeakyStore();
         await using var host = await SubscriptionTestHost.StartAsync(services: s => s.AddSingleton<IActivitySubscriptionStore>(leaky));
         var acmeId = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft())).Subscription.Id;
+        string secrets = (await leaky.FindAsync("acme", acmeId))!.ProtectedSecrets;
 
         (await host.Manager.GetAsync("globex", acmeId)).Should().BeNull();
         (await host.Manager.ListAsync("globex")).Should().BeEmpty();
         (await host.Manager.RotateSecretAsync("globex", acmeId)).Should().BeNull();
         (await host.Manager.DeleteAsync("globex", acmeId)).Should().BeFalse();
-        leaky.Updates.Should().Be(0);
+        leaky.Changes.Should().BeEmpty("globex's rotate and delete reached no stored state of acme's");
+        var stored = (await leaky.ListChangedSinceAsync(DateTimeOffset.MinValue)).Single();
+        stored.DeletedAt.Should().BeNull();
+        stored.ProtectedSecrets.Should().Be(secrets);
+
+        (await host.Manager.RotateSecretAsync("acme", acmeId)).Should().NotBeNull();
+        leaky.Changes.Should().ContainSingle("acme's own rotation is seen by the same check").Which.ProtectedSecrets.Should().NotBe(secrets);
     }
 
     /// <summary>The real in-memory store, with its account filter on reads removed.</summary>
-    private sealed class LeakyStore : IActivitySubscriptionStore
+    private sealed class LeakyStore : IActivitySubscriptionStore, IDisposable
     {
         private readonly InMemoryActivitySubscriptionStore _inner = new();
 
-        public int Updates { get; private set; }
+        private readonly List<ActivitySubscription> _changes = [];
+        private readonly SemaphoreSlim _updating = new(1, 1);
+
+        /// <summary>
+        /// Updates that changed more than the delivery engine's failure clock: the engine delivers the created
+        /// webhook's own activity to a closed port in the background and may set <c>FailingSince</c> at any moment.
+        /// </summary>
+        public IReadOnlyList<ActivitySubscription> Changes
+        {
+            get
+            {
+                lock (_changes)
+                {
+                    return [.. _changes];
+                }
+            }
+        }
 
         public async Task<IReadOnlyList<ActivitySubscription>> ListAsync(string accountId, CancellationToken cancellationToken = default) =>
             [.. await _inner.ListChangedSinceAsync(DateTimeOffset.MinValue, cancellationToken)];
@@ -121,14 +145,41 @@ public sealed class SubscriptionIsolationTests
 
         public Task AddAsync(ActivitySubscription subscription, CancellationToken cancellationToken = default) => _inner.AddAsync(subscription, cancellationToken);
 
-        public Task<bool> UpdateAsync(ActivitySubscription subscription, long expectedVersion, CancellationToken cancellationToken = default)
+        public async Task<bool> UpdateAsync(ActivitySubscription subscription, long expectedVersion, CancellationToken cancellationToken = default)
         {
-            Updates++;
-            return _inner.UpdateAsync(subscription, expectedVersion, cancellationToken);
+            // One update at a time, so that the state compared against is the one the update replaced.
+            await _updating.WaitAsync(cancellationToken);
+            ActivitySubscription current;
+            try
+            {
+                current = (await _inner.ListChangedSinceAsync(DateTimeOffset.MinValue, cancellationToken)).Single(s => s.Id == subscription.Id);
+                if (!await _inner.UpdateAsync(subscription, expectedVersion, cancellationToken))
+                {
+                    return false; // a stale version (the engine's cached copy): nothing was written
+                }
+            }
+            finally
+            {
+                _updating.Release();
+            }
+
+            var apartFromTheClock = subscription with { FailingSince = current.FailingSince, Version = current.Version, UpdatedAt = current.UpdatedAt };
+            // Compared as JSON: the record's equality would compare the event list by reference.
+            if (JsonSerializer.Serialize(apartFromTheClock) != JsonSerializer.Serialize(current))
+            {
+                lock (_changes)
+                {
+                    _changes.Add(subscription);
+                }
+            }
+
+            return true;
         }
 
         public Task<IReadOnlyList<ActivitySubscription>> ListChangedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
             _inner.ListChangedSinceAsync(since, cancellationToken);
+
+        public void Dispose() => _updating.Dispose();
 
         public Task AddAttemptsAsync(IReadOnlyList<ActivityDeliveryAttempt> attempts, CancellationToken cancellationToken = default) =>
             _inner.AddAttemptsAsync(attempts, cancellationToken);
