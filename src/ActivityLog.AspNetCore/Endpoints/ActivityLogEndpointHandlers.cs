@@ -135,17 +135,33 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
             return;
         }
 
-        IAsyncEnumerable<ActivityLogEvent> events;
+        // The first page is read before the export is recorded: the export's own record reaches the store behind the
+        // queue within the batch delay, and a first query that ran later would list it (newest first) as the first row.
+        IAsyncEnumerator<ActivityLogEvent>? firstPage = null;
+        bool any;
         try
         {
             var query = ActivityLogRequestFilters.FromApi(caller.AccountId, context.Request.Query, options.PageSize);
-            events = caller.Reader.ReadAllAsync(query, context.RequestAborted);
+            firstPage = caller.Reader.ReadAllAsync(query, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+            any = await firstPage.MoveNextAsync().ConfigureAwait(false);
         }
-        catch (ArgumentException exception)
+        catch (Exception exception)
         {
-            await BadRequestAsync(context, exception).ConfigureAwait(false);
+            if (firstPage is not null)
+            {
+                await firstPage.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (exception is not ArgumentException argument)
+            {
+                throw;
+            }
+
+            await BadRequestAsync(context, argument).ConfigureAwait(false);
             return;
         }
+
+        var events = Started(firstPage, any);
 
         var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
         string stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -161,6 +177,24 @@ internal sealed partial class ActivityLogEndpointHandlers(ActivityLogEndpointOpt
             ? await WriteCsvAsync(context, events, caller.Formatter).ConfigureAwait(false)
             : await WriteJsonLinesAsync(context, events).ConfigureAwait(false);
         AspNetCoreLog.Exported(Logger(context), rows, format);
+    }
+
+    /// <summary>The rows of an enumeration whose first step was taken (<paramref name="any"/> its result); disposes it.</summary>
+    private static async IAsyncEnumerable<ActivityLogEvent> Started(IAsyncEnumerator<ActivityLogEvent> rows, bool any)
+    {
+        await using (rows.ConfigureAwait(false))
+        {
+            if (!any)
+            {
+                yield break;
+            }
+
+            do
+            {
+                yield return rows.Current;
+            }
+            while (await rows.MoveNextAsync().ConfigureAwait(false));
+        }
     }
 
     private async Task<long> WriteJsonLinesAsync(HttpContext context, IAsyncEnumerable<ActivityLogEvent> events)

@@ -132,4 +132,46 @@ public sealed class ExportTests
         var problem = await ApiJson.ReadProblemAsync(await app.GetAsync(Export + query, TestUser.John), HttpStatusCode.BadRequest);
         problem.GetProperty("detail").GetString().Should().ContainEquivalentOf(expected);
     }
+    [Fact]
+    public async Task An_export_does_not_list_its_own_record_however_late_its_first_query_runs()
+    {
+        // The export records itself before its first byte leaves; a first query that ran after that record reached the
+        // store (the dispatcher's batch delay, a busy machine) listed it as the first row. Here the first query waits
+        // for a flush, so the record is stored by then if it was made before the query.
+        TestWebApp? app = null;
+        await using var started = await TestWebApp.StartAsync(new TestWebAppOptions
+        {
+            Endpoints = e => e.RecordViews = true,
+            DecorateReader = inner => new LateFirstQueryReader(inner, () => app!.FlushAsync()),
+        });
+        app = started;
+        Seed.Domains(app, 3);
+        await app.FlushAsync();
+
+        using var response = await app.GetAsync(Export + "?format=jsonl", TestUser.John);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var lines = (await response.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event").GetString()).Should().Equal(Enumerable.Repeat("activity_log.domain.added", 3));
+
+        await app.FlushAsync();
+        var page = await app.Reader.ReadPageAsync(new ActivityLogQuery("acct-a"));
+        page.Events[0].Name.Should().Be("activity_log.activity_log.exported", "the export is still recorded");
+    }
+
+    /// <summary>The real reader, whose export enumeration first waits for <paramref name="beforeFirstQuery"/>.</summary>
+    private sealed class LateFirstQueryReader(IActivityLogReader inner, Func<Task> beforeFirstQuery) : IActivityLogReader
+    {
+        public Task<ActivityLogPage> ReadPageAsync(ActivityLogQuery query, CancellationToken cancellationToken = default) =>
+            inner.ReadPageAsync(query, cancellationToken);
+
+        public async IAsyncEnumerable<ActivityLogEvent> ReadAllAsync(
+            ActivityLogQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await beforeFirstQuery();
+            await foreach (var activity in inner.ReadAllAsync(query, cancellationToken))
+            {
+                yield return activity;
+            }
+        }
+    }
 }
