@@ -45,14 +45,16 @@ internal sealed class ActivityHttpContextReader
 
     /// <summary>
     /// Everything the middleware puts in the request's scope, from one read of the claims. The values are already cut to
-    /// the limits and repaired, so the scope need not check them again.
+    /// the limits and repaired, so the scope need not check them again. The context is read at the first <c>Record</c>
+    /// (or when the middleware seals it as the request ends), not now: see <see cref="DeferredRequestContext"/>.
     /// </summary>
-    public (ActivityActor Actor, string? Account, ActivityRequestContext Context) ReadScope(HttpContext context)
+    public (ActivityActor Actor, string? Account, HttpRequestContextSource Context) ReadScope(HttpContext context)
     {
         var user = context.User;
         var claims = _claims.Read(user);
         var identity = user?.Identity;
-        return (ReadActor(user, identity, claims), ReadAccount(context, claims), ReadContext(context, identity, claims));
+        var source = new HttpRequestContextSource(this, context, AuthMethod(identity, claims));
+        return (ReadActor(user, identity, claims), ReadAccount(context, claims), source);
     }
 
     /// <summary>The actor of the request: the unknown actor when nobody authenticated.</summary>
@@ -110,14 +112,15 @@ internal sealed class ActivityHttpContextReader
     /// <summary>IP address, user agent, auth method and the trace id as correlation id.</summary>
     public ActivityRequestContext ReadContext(HttpContext context) => ReadContext(context, context.User?.Identity, _claims.Read(context.User));
 
-    private ActivityRequestContext ReadContext(HttpContext context, System.Security.Principal.IIdentity? identity, in ClaimValues claims)
-    {
-        string? authMethod = null;
-        if (identity is { IsAuthenticated: true })
-        {
-            authMethod = claims.AuthMethod ?? (_authTypeAsMethod ? identity.AuthenticationType : null);
-        }
+    private ActivityRequestContext ReadContext(HttpContext context, System.Security.Principal.IIdentity? identity, in ClaimValues claims) =>
+        ReadContext(context, AuthMethod(identity, claims));
 
+    private string? AuthMethod(System.Security.Principal.IIdentity? identity, in ClaimValues claims) =>
+        identity is { IsAuthenticated: true } ? claims.AuthMethod ?? (_authTypeAsMethod ? identity.AuthenticationType : null) : null;
+
+    /// <summary>The context from the request's connection and headers, with the auth method the claims gave.</summary>
+    internal ActivityRequestContext ReadContext(HttpContext context, string? authMethod)
+    {
         string? userAgent = null;
         if (_captureUserAgent)
         {

@@ -17,6 +17,15 @@ internal sealed class ActivityLogMiddleware(RequestDelegate next, ActivityHttpCo
         // caller's input, so it never throws): the trusted begin skips that second pass.
         var (actor, account, requestContext) = reader.ReadScope(context);
         _ = ActivityScope.BeginTrusted(actor, account, requestContext);
-        await next(context).ConfigureAwait(false);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Built now if nothing recorded, so that work the request left running still records this request's
+            // context; the HttpContext is not read after this (the server reuses it for the next request).
+            requestContext.Seal();
+        }
     }
 }

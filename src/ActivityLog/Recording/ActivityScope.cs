@@ -18,14 +18,23 @@ public sealed class ActivityScope : IDisposable
     private static readonly AsyncLocal<ActivityScope?> CurrentScope = new();
 
     private readonly ActivityScope? _parent;
+
+    // The context is this scope's own (merged with the parent's when the scope opened), or built at its first use
+    // (_deferred), or, with neither, the parent's, asked for when needed so that a deferred one stays deferred.
+    private readonly ActivityRequestContext? _context;
+    private readonly DeferredRequestContext? _deferred;
+    private ActivityRequestContext? _deferredMerged;
     private bool _disposed;
 
-    private ActivityScope(ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityRequestContext? context, IActivityLogEventCollector? collector)
+    private ActivityScope(
+        ActivityScope? parent, ActivityActor? actor, string? accountId, ActivityRequestContext? context, IActivityLogEventCollector? collector,
+        DeferredRequestContext? deferred = null)
     {
         _parent = parent;
         Actor = actor ?? parent?.Actor;
         AccountId = accountId ?? parent?.AccountId;
-        Context = context?.MergeWith(parent?.Context) ?? parent?.Context;
+        _context = context?.MergeWith(parent?.Context);
+        _deferred = deferred;
         Collector = collector ?? parent?.Collector;
     }
 
@@ -39,7 +48,7 @@ public sealed class ActivityScope : IDisposable
     public string? AccountId { get; }
 
     /// <summary>The ambient request context, or <see langword="null"/>.</summary>
-    public ActivityRequestContext? Context { get; }
+    public ActivityRequestContext? Context => _context ?? (_deferred is null ? _parent?.Context : _deferredMerged ?? MergeDeferred());
 
     /// <summary>
     /// Where <c>Record</c> sends events while this scope is current instead of the queue, or <see langword="null"/>
@@ -63,14 +72,23 @@ public sealed class ActivityScope : IDisposable
 
     /// <summary>
     /// Opens a scope from values that already meet the rules <see cref="Begin"/> checks (cut to <see cref="ActivityLimits"/>
-    /// and repaired, as the ASP.NET Core package's request reader produces them), without checking them again: the
-    /// middleware opens one per request, and the checks were a tenth of its cost.
+    /// and repaired, as the ASP.NET Core package's request reader produces them), without checking them again (the
+    /// middleware opens one per request, and the checks were a tenth of its cost), with a context built at its first use
+    /// (see <see cref="DeferredRequestContext"/>); the caller seals <paramref name="context"/> when its source goes away.
     /// </summary>
-    internal static ActivityScope BeginTrusted(ActivityActor actor, string? accountId, ActivityRequestContext context)
+    internal static ActivityScope BeginTrusted(ActivityActor actor, string? accountId, DeferredRequestContext context)
     {
-        var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context, collector: null);
+        var scope = new ActivityScope(CurrentScope.Value, actor, accountId, context: null, collector: null, context);
         CurrentScope.Value = scope;
         return scope;
+    }
+
+    private ActivityRequestContext MergeDeferred()
+    {
+        var built = _deferred!.Resolve();
+        var merged = _parent?.Context is { } inherited ? built.MergeWith(inherited) : built;
+        // Racing readers may both merge; either result is the same values, and one of them is kept.
+        return Interlocked.CompareExchange(ref _deferredMerged, merged, null) ?? merged;
     }
 
     /// <summary>

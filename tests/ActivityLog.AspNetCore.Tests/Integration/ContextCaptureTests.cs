@@ -199,6 +199,71 @@ public sealed class ContextCaptureTests
     }
 
     [Fact]
+    public async Task Work_a_request_left_running_records_that_requests_context_after_its_connection_served_another()
+    {
+        // The context is read at the first Record; Kestrel reuses a keep-alive connection's HttpContext for its next
+        // request, so a Record after the response must not read the HttpContext then (it would be the next request's).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? background = null;
+        await using var app = await TestWebApp.StartAsync(new TestWebAppOptions
+        {
+            Map = web =>
+            {
+                MapHandlers(web);
+                web.MapGet("/domains/later", (HttpContext context, IActivityRecorder recorder) =>
+                {
+                    background = Task.Run(async () =>
+                    {
+                        await release.Task;
+                        recorder.Record(Event, new ActivityResource("domain", "8", "later.example.com"));
+                    });
+                    return context.TraceIdentifier;
+                });
+            },
+        });
+
+        using var first = await app.GetAsync("/domains/later", TestUser.John, r => r.Headers.UserAgent.ParseAdd("First/1.0"));
+        string firstTrace = await first.Content.ReadAsStringAsync();
+        using var second = await app.GetAsync("/domains/add", TestUser.John, r => r.Headers.UserAgent.ParseAdd("Second/2.0"));
+        string secondTrace = await second.Content.ReadAsStringAsync();
+        secondTrace.Should().NotBe(firstTrace);
+        release.SetResult();
+        await background!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await app.FlushAsync();
+        var events = (await app.Reader.ReadPageAsync(new ActivityLogQuery("acct-a"))).Events;
+        events.Should().HaveCount(2);
+        var later = events.Single(e => e.Resource!.Value.Id == "8");
+        later.Context!.UserAgent.Should().Be("First/1.0");
+        later.Context.CorrelationId.Should().Be(firstTrace);
+        later.Context.IpAddress.Should().Be("127.0.0.1");
+        later.Context.AuthMethod.Should().Be(HeaderAuthenticationHandler.SchemeName);
+        var next = events.Single(e => e.Resource!.Value.Id == "7");
+        next.Context!.UserAgent.Should().Be("Second/2.0");
+        next.Context.CorrelationId.Should().Be(secondTrace);
+    }
+
+    [Fact]
+    public async Task Requests_that_record_in_parallel_tasks_share_one_context()
+    {
+        await using var app = await TestWebApp.StartAsync(new TestWebAppOptions
+        {
+            Map = web => web.MapGet("/domains/parallel", async (HttpContext context, IActivityRecorder recorder) =>
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+                    recorder.Record(Event, new ActivityResource("domain", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "example.com")))));
+                return context.TraceIdentifier;
+            }),
+        });
+
+        using var response = await app.GetAsync("/domains/parallel", TestUser.John, r => r.Headers.UserAgent.ParseAdd("Parallel/1.0"));
+        string trace = await response.Content.ReadAsStringAsync();
+        await app.FlushAsync();
+        var events = (await app.Reader.ReadPageAsync(new ActivityLogQuery("acct-a"))).Events;
+        events.Should().HaveCount(8).And.OnlyContain(e => e.Context!.CorrelationId == trace && e.Context.UserAgent == "Parallel/1.0");
+    }
+
+    [Fact]
     public async Task Options_bind_from_configuration()
     {
         var services = new ServiceCollection();
