@@ -74,9 +74,12 @@ public sealed class SubscriptionActivityTests
     {
         await using var host = await SubscriptionTestHost.StartAsync();
         using var _ = SubscriptionTestHost.AsJohnDoe();
-        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft())).Subscription.Id;
+        // Subscribed to events this test never records: a delivery of its own activities to the closed port would make
+        // the engine store its failure clock, a real change of the stored version.
+        var draft = SubscriptionTestHost.Draft("Logging", "https://127.0.0.1:9/hooks/activity", "activity_log.user.*");
+        var id = (await host.Manager.CreateAsync("acme", draft)).Subscription.Id;
 
-        await host.Manager.UpdateAsync("acme", id, SubscriptionTestHost.Draft());
+        await host.Manager.UpdateAsync("acme", id, SubscriptionTestHost.Draft("Logging", "https://127.0.0.1:9/hooks/activity", "activity_log.user.*"));
         await host.Manager.EnableAsync("acme", id, WebhookResumeMode.Now);
         await host.Manager.DisableAsync("acme", id);
         await host.Manager.DisableAsync("acme", id);
@@ -125,7 +128,8 @@ public sealed class SubscriptionActivityTests
     {
         await using var host = await SubscriptionTestHost.StartAsync();
         using var _ = SubscriptionTestHost.AsJohnDoe();
-        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft())).Subscription.Id;
+        // No webhook activity routed to it, so no delivery of the engine's races the fixture's claim.
+        var id = (await host.Manager.CreateAsync("acme", SubscriptionTestHost.Draft(events: "activity_log.user.*"))).Subscription.Id;
         string messageId = await OutboxFixtures.DeadLetterAsync(host, id);
 
         (await host.Manager.RedeliverAsync("acme", id, messageId)).Should().BeTrue();
