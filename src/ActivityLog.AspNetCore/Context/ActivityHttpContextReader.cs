@@ -110,10 +110,7 @@ internal sealed class ActivityHttpContextReader
     }
 
     /// <summary>IP address, user agent, auth method and the trace id as correlation id.</summary>
-    public ActivityRequestContext ReadContext(HttpContext context) => ReadContext(context, context.User?.Identity, _claims.Read(context.User));
-
-    private ActivityRequestContext ReadContext(HttpContext context, System.Security.Principal.IIdentity? identity, in ClaimValues claims) =>
-        ReadContext(context, AuthMethod(identity, claims));
+    public ActivityRequestContext ReadContext(HttpContext context) => ReadContext(context, AuthMethod(context.User?.Identity, _claims.Read(context.User)));
 
     private string? AuthMethod(System.Security.Principal.IIdentity? identity, in ClaimValues claims) =>
         identity is { IsAuthenticated: true } ? claims.AuthMethod ?? (_authTypeAsMethod ? identity.AuthenticationType : null) : null;
